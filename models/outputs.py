@@ -1,0 +1,120 @@
+"""What the service hands to the reader and the export CLI: outputs, failures, progress.
+
+These small frozen dataclasses are the only things that cross from the service's
+worker thread to its listener, so they carry plain data and nothing mutable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Union
+
+from models.types import Length
+
+SUMMARY = "summary"
+TRANSLATION = "translation"
+KINDS = (SUMMARY, TRANSLATION)
+
+
+@dataclass(frozen=True)
+class OutputKey:
+    """One thing a reader can look at: a section's summary or its full translation."""
+
+    section: int
+    lang: str  # target language; the article's own language means "original"
+    kind: str = SUMMARY  # "summary" | "translation"
+    length: Length | None = None  # for summaries; None for translations
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown output kind {self.kind!r}")
+        if self.kind == SUMMARY and self.length is None:
+            object.__setattr__(self, "length", Length.SHORT)
+        if self.kind == TRANSLATION and self.length is not None:
+            object.__setattr__(self, "length", None)
+
+
+@dataclass(frozen=True)
+class Output:
+    """A finished output, ready to show."""
+
+    key: OutputKey
+    paragraphs: tuple[str, ...]
+    models: tuple[str, ...]  # names of the models used, in pipeline order
+    extractive: bool
+    whole: bool  # the section was shorter than the summary asked, so it is given whole
+    from_cache: bool
+    note: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "paragraphs": list(self.paragraphs),
+                "models": list(self.models),
+                "extractive": self.extractive,
+                "whole": self.whole,
+                "note": self.note,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, key: OutputKey, data: str) -> Output | None:
+        """The cached output, or None if the stored record is not one we wrote."""
+        try:
+            raw = json.loads(data)
+            paragraphs = tuple(str(p) for p in raw["paragraphs"])
+            if not paragraphs or not any(p.strip() for p in paragraphs):
+                return None
+            return cls(
+                key=key,
+                paragraphs=paragraphs,
+                models=tuple(str(m) for m in raw["models"]),
+                extractive=bool(raw["extractive"]),
+                whole=bool(raw["whole"]),
+                from_cache=True,
+                note=raw.get("note"),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def cached(self) -> Output:
+        return replace(self, from_cache=True)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An output that could not be made, with a one-line message saying what to do."""
+
+    key: OutputKey
+    message: str
+    model_id: str | None = None  # set when a model is missing: the reader offers a download
+    size_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the service is doing now; `running` is None when it is idle."""
+
+    running: OutputKey | None
+    queued: int
+    label: str
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    """Bytes of a model download so far; `finished` once it ended, `error` if it failed."""
+
+    model_id: str
+    done: int
+    total: int | None
+    finished: bool
+    error: str | None = None
+
+
+ServiceEvent = Union[Output, Failure, Progress, DownloadProgress]  # noqa: UP007

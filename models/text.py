@@ -1,0 +1,101 @@
+"""Sentence splitting and token-aware chunking: pure functions over strings.
+
+Sentences are the unit of both summarizers (extractive picks them, abstractive
+chunks at their boundaries) and of translation (a model window is never cut in the
+middle of a sentence). Splitting uses `sentencex`, a maintained rule-based
+segmenter that knows abbreviations, decimals, quotes and CJK punctuation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+
+import sentencex
+
+_CJK_LANGS = frozenset({"zh", "ja", "ko", "yue", "wuu"})
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def split_sentences(text: str, lang: str = "en") -> list[str]:
+    """The sentences of `text`, stripped, in order; empty text gives []."""
+    text = text.strip()
+    if not text:
+        return []
+    base = (lang or "en").split("-")[0].lower()
+    try:
+        pieces = sentencex.segment(base, text)
+    except Exception:  # an unknown language code: fall back to the generic rules
+        pieces = sentencex.segment("en", text)
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def is_cjk(lang: str) -> bool:
+    """Whether `lang` is written without spaces between sentences or words."""
+    return (lang or "").split("-")[0].lower() in _CJK_LANGS
+
+
+def join_sentences(sentences: Iterable[str], lang: str = "en") -> str:
+    """Join sentences the way the language writes them (no spaces for CJK)."""
+    sep = "" if is_cjk(lang) else " "
+    return sep.join(s.strip() for s in sentences if s.strip())
+
+
+def normalize(text: str) -> str:
+    """Collapse whitespace inside paragraphs, keep paragraph breaks; used for keys."""
+    paragraphs = [_SPACE_RUN.sub(" ", p).strip() for p in re.split(r"\n\s*\n", text)]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def chunk_sentences(
+    sentences: Sequence[str],
+    count_tokens: Callable[[str], int],
+    max_tokens: int,
+    *,
+    lang: str = "en",
+) -> list[str]:
+    """Group consecutive sentences into chunks of at most `max_tokens` tokens each.
+
+    A single sentence longer than the window is cut at word (or, for CJK,
+    character) boundaries so that no chunk ever exceeds `max_tokens`.
+    """
+    if max_tokens < 1:
+        raise ValueError("max_tokens must be positive")
+    chunks: list[str] = []
+    current: list[str] = []
+    current_tokens = 0
+    for sentence in sentences:
+        n = count_tokens(sentence)
+        if n > max_tokens:
+            if current:
+                chunks.append(join_sentences(current, lang))
+                current, current_tokens = [], 0
+            chunks.extend(_split_long(sentence, count_tokens, max_tokens, lang))
+            continue
+        if current and current_tokens + n > max_tokens:
+            chunks.append(join_sentences(current, lang))
+            current, current_tokens = [], 0
+        current.append(sentence)
+        current_tokens += n
+    if current:
+        chunks.append(join_sentences(current, lang))
+    return chunks
+
+
+def _split_long(
+    sentence: str, count_tokens: Callable[[str], int], max_tokens: int, lang: str
+) -> list[str]:
+    units = list(sentence) if is_cjk(lang) else sentence.split()
+    sep = "" if is_cjk(lang) else " "
+    out: list[str] = []
+    current: list[str] = []
+    for unit in units:
+        candidate = sep.join([*current, unit])
+        if current and count_tokens(candidate) > max_tokens:
+            out.append(sep.join(current))
+            current = [unit]
+        else:
+            current.append(unit)
+    if current:
+        out.append(sep.join(current))
+    return out
