@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 import sentencex
 
-_CJK_LANGS = frozenset({"zh", "ja", "ko", "yue", "wuu"})
+# Scripts written without spaces between words or sentences (Korean uses spaces).
+_CJK_LANGS = frozenset({"zh", "ja", "yue", "wuu", "th", "lo", "km", "my"})
 _SPACE_RUN = re.compile(r"\s+")
 
 
