@@ -1,7 +1,9 @@
 """Article and Section: the immutable result of reading any input.
 
 Every input kind (plain text, Markdown, HTML, URL, stdin) ends as one `Article`
-whose sections are what the reader shows and what the models summarize.
+whose sections are what the reader shows and what the models summarize. The
+format parsers (models/parse_*.py) produce `Block`s; `assemble_article` is the one
+place that turns blocks into sections, so every format is sectioned alike.
 """
 
 from __future__ import annotations
@@ -56,6 +58,16 @@ SECTION_WORDS = 350
 MAX_SECTION_WORDS = 450
 
 
+def word_count(text: str) -> int:
+    """Words in `text`; CJK text, written without spaces, counts two characters a word."""
+    head = text[:4000]
+    cjk = len(_CJK.findall(head))
+    if not cjk:
+        return len(text.split())
+    ratio = len(text) / len(head)
+    return int((len(head.split()) + cjk / 2) * ratio)
+
+
 def assemble_article(
     title: str,
     blocks: Sequence[Block],
@@ -70,6 +82,7 @@ def assemble_article(
     Headings start sections and the paragraphs before the first one form the lead
     (title ""). Without any heading the paragraphs are cut by size instead. A
     heading with no paragraph under it is dropped; its captions move on.
+    `Section.index` is the section's 0-based position in `Article.sections`.
     """
     notes = [*notes, *(b.text for b in blocks if b.kind == "note")]
     blocks = [b for b in blocks if b.kind != "note"]
@@ -108,7 +121,9 @@ def _sections_by_heading(blocks: Sequence[Block]) -> list[Section]:
         sections.append(_section(len(sections), title, paragraphs, captions))
     elif captions and sections:
         last = sections[-1]
-        sections[-1] = _section(last.index, last.title, last.paragraphs, [*last.captions, *captions])
+        sections[-1] = _section(
+            last.index, last.title, last.paragraphs, [*last.captions, *captions]
+        )
     return sections
 
 
