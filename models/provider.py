@@ -1,0 +1,310 @@
+"""Hands the service the summarizer and translators it asks for, loading each once.
+
+This is where the catalog (which model for which pair), the hub (is it on disk?) and
+the loader (put it on a device) meet. It decides offline or online before anything
+imports transformers, resolves every model to a folder on disk before loading (so a
+missing model fails at once, and the loader never reaches for the network), and keeps
+what it built: one summarizer, one translator per language pair.
+
+Multi-step pairs (German to French) chain two translators through English.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from models import catalog, hub
+from models.catalog import ModelSpec
+from models.errors import ModelError, ModelMissingError
+from models.settings import Settings
+from models.types import Summarizer, Translator
+
+if TYPE_CHECKING:
+    from models.loader import LoadedModel, ModelLoader
+
+EXTRACTIVE = "extractive"
+
+
+class ModelProvider:
+    """Builds and keeps the models one run of precis uses."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        loader: ModelLoader | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.offline = hub.is_offline(settings)
+        # Before any transformers import: HF_HUB_OFFLINE is read once, at import.
+        hub.configure_environment(self.offline)
+        self._loader = loader
+        self._cache_dir = cache_dir
+        self._lock = threading.RLock()
+        self._summarizer: Summarizer | None = None
+        self._extractive: Summarizer | None = None
+        self._hops: dict[ModelSpec, Translator] = {}
+        self._translators: dict[tuple[str, str], Translator] = {}
+
+    @property
+    def loader(self) -> ModelLoader:
+        if self._loader is None:
+            from models.loader import ModelLoader  # cheap: torch loads on first load()
+
+            self._loader = ModelLoader()
+        return self._loader
+
+    # -- what the service asks for -----------------------------------------------------
+
+    def summarizer(self, lang: str) -> Summarizer:
+        """The configured summarizer (it says which languages it reads; the service
+        pivots others through English). Raises ModelMissingError / ModelError."""
+        if self.settings.summarizer == EXTRACTIVE:
+            return self.extractive()
+        with self._lock:
+            if self._summarizer is None:
+                from models.seq2seq import Seq2SeqSummarizer
+
+                loaded = self._load(self._resolve(self.settings.summarizer))
+                self._summarizer = Seq2SeqSummarizer(loaded)
+            return self._summarizer
+
+    def extractive(self) -> Summarizer:
+        """The model-free summarizer: always available, any language."""
+        with self._lock:
+            if self._extractive is None:
+                from models.extractive import ExtractiveSummarizer
+
+                self._extractive = ExtractiveSummarizer()
+            return self._extractive
+
+    def translator(self, source: str, target: str) -> Translator:
+        """A translator from `source` to `target`, direct or through English.
+
+        Every model of the route is found on disk before any is loaded, so a missing
+        second model fails without the cost of loading the first.
+        """
+        with self._lock:
+            found = self._translators.get((source, target))
+            if found is not None:
+                return found
+            route = self.route(source, target)
+            if not route:
+                raise ModelError(f"no translation needed from {source} to {target}")
+            resolved = [self._resolve(spec.model_id) for spec in route]
+            hops = [self._hop(spec, where) for spec, where in zip(route, resolved, strict=True)]
+            built = hops[0] if len(hops) == 1 else ChainedTranslator(hops)
+            self._translators[(source, target)] = built
+            return built
+
+    def route(self, source: str, target: str) -> list[ModelSpec]:
+        """The models that `translator(source, target)` chains; loads nothing."""
+        return catalog.translation_route(source, target, self.settings)
+
+    def translator_id(self, source: str, target: str) -> str:
+        """The model ids of the route, "+"-joined: names the translation in cache keys
+        without loading anything. Raises ModelError for an unsupported pair."""
+        route = self.route(source, target)
+        if not route:
+            raise ModelError(f"no translation needed from {source} to {target}")
+        return "+".join(spec.model_id for spec in route)
+
+    def missing_models(self, source: str, targets: str | Iterable[str]) -> list[ModelSpec]:
+        """Models not on disk that summaries and translations of an article in `source`
+        into `targets` (one language or several) need. Loads nothing; pairs without a
+        route are skipped (they fail with their own message when asked for)."""
+        langs = [targets] if isinstance(targets, str) else list(targets)
+        wanted: list[ModelSpec] = []
+        if self.settings.summarizer != EXTRACTIVE:
+            size = catalog.approx_size(self.settings.summarizer)
+            wanted.append(
+                ModelSpec(
+                    self.settings.summarizer, "summarizer", "en", "en", approx_size_bytes=size
+                )
+            )
+            if source != "en":
+                wanted.extend(self._route_or_none(source, "en"))
+        for lang in langs:
+            if lang in (source, catalog.ORIGINAL):
+                continue
+            wanted.extend(self._route_or_none("en", lang))
+            wanted.extend(self._route_or_none(source, lang))
+        missing: dict[str, ModelSpec] = {}
+        for spec in wanted:
+            if spec.model_id in missing:
+                continue
+            try:
+                self._resolve(spec.model_id)
+            except ModelMissingError:
+                missing[spec.model_id] = spec
+            except ModelError:
+                continue  # a bad local folder: reported when it is used
+        return list(missing.values())
+
+    def require(self, model: ModelSpec | str) -> hub.ResolvedModel:
+        """The model on disk, or the ModelMissingError that says how to get it."""
+        return self._resolve(model.model_id if isinstance(model, ModelSpec) else model)
+
+    def download(
+        self,
+        model_id: str,
+        progress: Callable[[int, int | None], None],
+        cancel: threading.Event,
+    ) -> None:
+        """Fetch `model_id` into the hub cache (see `hub_download.download`); a model
+        already there is not fetched again."""
+        if hub.cached(model_id, self._cache_dir) is not None:
+            return
+        hub.download(
+            model_id,
+            progress=progress,
+            cancel=cancel,
+            offline=self.offline,
+            cache_dir=self._cache_dir,
+        )
+
+    # -- what the status line shows ------------------------------------------------
+
+    def device_name(self) -> str:
+        """Where models run: the device of a loaded model, else the setting resolved
+        (without importing torch for it when nothing has loaded it yet)."""
+        for loaded in self._loaded():
+            return loaded.device
+        if self.settings.device != "auto" or "torch" in sys.modules:
+            from models.device import resolve_device
+
+            try:
+                return resolve_device(self.settings.device)
+            except ModelError:
+                return self.settings.device
+        return "auto"
+
+    def describe_summarizer(self) -> str:
+        """E.g. "distilbart-cnn-12-6 · int8 · greedy" (or "extractive")."""
+        if self.settings.summarizer == EXTRACTIVE:
+            return EXTRACTIVE
+        parts = [_short_name(self.settings.summarizer)]
+        summarizer: Any = self._summarizer
+        loaded = getattr(summarizer, "loaded", None)
+        if loaded is not None:
+            parts.append(loaded.precision)
+        elif self.device_name() == "cpu":
+            parts.append("int8" if self.settings.quantize else "fp32")
+        beams = getattr(summarizer, "num_beams", 1)
+        parts.append("greedy" if beams == 1 else f"beam {beams}")
+        return " · ".join(parts)
+
+    def describe(self) -> str:
+        """One line: summarizer | translators in use | device."""
+        parts = [self.describe_summarizer()]
+        names = sorted(
+            {_short_name(n) for t in self._translators.values() for n in t.name.split("+")}
+        )
+        if names:
+            parts.append(", ".join(names))
+        parts.append(self.device_name())
+        return " | ".join(parts)
+
+    # -- internals -------------------------------------------------------------------
+
+    def _resolve(self, model: str) -> hub.ResolvedModel:
+        return hub.resolve(model, offline=self.offline, cache_dir=self._cache_dir)
+
+    def _load(self, resolved: hub.ResolvedModel) -> LoadedModel:
+        loaded = self.loader.load(
+            str(resolved.local_dir),
+            device=self.settings.device,
+            quantize=self.settings.quantize,
+            local_files_only=True,
+        )
+        # Loaded from the snapshot folder, but named as the user named it: the name is
+        # shown and is part of every cache key, and must not change with the cache path.
+        return dataclasses.replace(loaded, name=resolved.model_id, revision=resolved.revision)
+
+    def _hop(self, spec: ModelSpec, resolved: hub.ResolvedModel) -> Translator:
+        found = self._hops.get(spec)
+        if found is not None:
+            return found
+        from models.seq2seq import Seq2SeqTranslator
+
+        loaded = self._load(resolved)
+        if spec.prefix:
+            loaded = dataclasses.replace(
+                loaded, tokenizer=PrefixingTokenizer(loaded.tokenizer, spec.prefix)
+            )
+        built = Seq2SeqTranslator(
+            loaded, spec.source_lang, spec.target_lang, forced_bos_lang=spec.forced_bos_lang
+        )
+        self._hops[spec] = built
+        return built
+
+    def _route_or_none(self, source: str, target: str) -> list[ModelSpec]:
+        try:
+            return self.route(source, target)
+        except ModelError:
+            return []
+
+    def _loaded(self) -> list[Any]:
+        items: list[Any] = [self._summarizer, *self._hops.values()]
+        return [t.loaded for t in items if getattr(t, "loaded", None) is not None]
+
+
+class ChainedTranslator:
+    """Two or more translators run one after the other (German -> English -> French)."""
+
+    def __init__(self, hops: Sequence[Translator]) -> None:
+        self.hops = list(hops)
+        self.name = "+".join(h.name for h in self.hops)
+        self.revision = "+".join(h.revision or "-" for h in self.hops)
+        self.source_lang = self.hops[0].source_lang
+        self.target_lang = self.hops[-1].target_lang
+
+    def settings_key(self) -> str:
+        return json.dumps([h.settings_key() for h in self.hops], separators=(",", ":"))
+
+    def translate(
+        self, texts: Sequence[str], *, cancel: threading.Event | None = None
+    ) -> list[str]:
+        out = list(texts)
+        for hop in self.hops:
+            out = hop.translate(out, cancel=cancel)
+        return out
+
+
+class PrefixingTokenizer:
+    """A tokenizer that puts a target-language token before every text it encodes.
+
+    Multi-target opus-mt models (en-zh, en-ar) pick the output language from a
+    sentence-initial `>>id<<` token; Seq2SeqTranslator encodes each sentence on its
+    own, so the token is added where every sentence is encoded. Token counts include
+    it, which is right: it takes a place in the model's window. Everything else is the
+    wrapped tokenizer's.
+    """
+
+    def __init__(self, tokenizer: Any, prefix: str) -> None:
+        object.__setattr__(self, "_tokenizer", tokenizer)
+        object.__setattr__(self, "_prefix", prefix.strip() + " ")
+
+    def __call__(self, text: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(text, str):
+            text = self._prefix + text
+        elif isinstance(text, (list, tuple)):
+            text = [self._prefix + t if isinstance(t, str) else t for t in text]
+        return self._tokenizer(text, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tokenizer, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._tokenizer, name, value)
+
+
+def _short_name(model: str) -> str:
+    return model.rstrip("/").rsplit("/", 1)[-1] or model
