@@ -16,6 +16,8 @@ def model_fingerprint(spec: str) -> str:
     """A string that changes when the model behind `spec` changes on disk."""
     if spec == "extractive":
         return ""
+    if "+" in spec:  # a route through several models, e.g. de->en + en->fr
+        return "+".join(model_fingerprint(part) for part in spec.split("+"))
     path = Path(spec).expanduser()
     if path.is_dir():
         return _folder_fingerprint(path)

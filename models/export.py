@@ -1,0 +1,150 @@
+"""Export an article's summaries (and translations) as JSON or Markdown.
+
+The export goes through the same service as the reader, so it fills and reuses the
+same cache; its JSON reports how many outputs were computed and how many came from
+the cache, which makes the effect of the cache visible.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from models.errors import ModelMissingError, PrecisError
+from models.outputs import SUMMARY, TRANSLATION, Failure, Output, OutputKey
+from models.service import PrecisService
+from models.types import Length
+
+
+class ExportError(PrecisError):
+    """A section could not be summarized or translated during an export."""
+
+
+def export_data(
+    service: PrecisService,
+    *,
+    lang: str | None = None,
+    length: Length = Length.SHORT,
+    full_translation: bool = False,
+    cancel: threading.Event | None = None,
+) -> dict[str, Any]:
+    """The export as a JSON-ready dict; raises ExportError on the first failure."""
+    article = service.article
+    target = lang or service.source_lang
+    n = len(article.sections)
+    keys = [OutputKey(i, target, SUMMARY, length) for i in range(n)]
+    if full_translation:
+        keys += [OutputKey(i, target, TRANSLATION) for i in range(n)]
+    computed_before, cached_before = service.stats.computed, service.stats.from_cache
+    results = service.compute(keys, cancel)
+    by_key: dict[OutputKey, Output] = {}
+    for result in results:
+        if isinstance(result, Failure):
+            if result.model_id:
+                raise ModelMissingError(
+                    result.message, model_id=result.model_id, size_bytes=result.size_bytes
+                )
+            raise ExportError(f"section {result.key.section + 1}: {result.message}")
+        by_key[result.key] = result
+    sections = []
+    models: list[str] = []
+    for section in article.sections:
+        summary = by_key[OutputKey(section.index, target, SUMMARY, length)]
+        for name in summary.models:
+            if name not in models:
+                models.append(name)
+        entry: dict[str, Any] = {
+            "index": section.index,
+            "title": section.title,
+            "text": section.text,
+            "summary": summary.text,
+            "extractive": summary.extractive,
+            "whole": summary.whole,
+        }
+        if summary.note:
+            entry["note"] = summary.note
+        if section.captions:
+            entry["captions"] = list(section.captions)
+        if full_translation:
+            entry["translation"] = by_key[OutputKey(section.index, target, TRANSLATION)].text
+        sections.append(entry)
+    return {
+        "title": article.title,
+        "source": article.source,
+        "dateline": article.dateline,
+        "byline": article.byline,
+        "source_language": service.source_lang,
+        "target_language": target,
+        "length": length.value,
+        "models": models,
+        "sections": sections,
+        "notes": list(article.notes),
+        "stats": {
+            "computed": service.stats.computed - computed_before,
+            "from_cache": service.stats.from_cache - cached_before,
+        },
+    }
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_markdown(data: dict[str, Any]) -> str:
+    """A readable Markdown document: each section's title, summary and translation."""
+    lines = [f"# {_md_line(data['title'])}", ""]
+    meta = [m for m in (data.get("dateline"), data.get("byline")) if m]
+    if meta:
+        lines += [_md_line(" · ".join(meta)), ""]
+    lines += [
+        f"*Summaries ({data['length']}) in {data['target_language']}; "
+        f"source language {data['source_language']}; models: "
+        f"{', '.join(data['models']) or 'none'}.*",
+        "",
+    ]
+    for section in data["sections"]:
+        title = section["title"] or "Lead"
+        lines += [f"## {section['index'] + 1}. {_md_line(title)}", ""]
+        marks = []
+        if section.get("extractive"):
+            marks.append("extractive")
+        if section.get("whole"):
+            marks.append("whole section")
+        prefix = f"*({', '.join(marks)})* " if marks else ""
+        lines += [prefix + section["summary"], ""]
+        if "translation" in section:
+            lines += ["### Translation", "", section["translation"], ""]
+    if data.get("notes"):
+        lines += ["---", ""] + [f"{_md_line(n)}  " for n in data["notes"]] + [""]
+    return "\n".join(lines)
+
+
+def _md_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def export_to_file(
+    service: PrecisService,
+    path: Path | None,
+    *,
+    lang: str | None,
+    length: Length,
+    fmt: str = "md",
+    full_translation: bool = False,
+) -> Path:
+    """Write the export to `path` (default: a dated file in the current folder)."""
+    data = export_data(service, lang=lang, length=length, full_translation=full_translation)
+    body = to_markdown(data) if fmt == "md" else to_json(data)
+    if path is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = Path.cwd() / f"precis-{stamp}-{data['target_language']}-{length.value}.{fmt}"
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.write_text(body, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path

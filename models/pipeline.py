@@ -1,0 +1,309 @@
+"""The steps that turn a section into an output, each step cached on its own.
+
+A summary in language T of a section in language S is: (pivot-translate S->en when
+the summarizer only knows English) -> summarize -> translate the summary S->T.
+Each step is keyed by its own input text and model, so switching the target
+language reuses the summary, and switching the length reuses the pivot
+translation. The finished output is also stored under a key computable without
+loading any model, so the reader can ask "is it ready?" before torch is imported.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from models.article import Article, Section
+from models.cache import ResultCache
+from models.cache_key import make_key
+from models.errors import Cancelled, ModelError, ModelMissingError, PrecisError
+from models.extractive import covers_whole
+from models.fingerprint import model_fingerprint
+from models.outputs import SUMMARY, TRANSLATION, Failure, Output, OutputKey
+from models.types import Length, Summarizer, Task, Translator
+
+OUTPUT_FORMAT = "output-v1"
+PIVOT = "en"
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """The summarizer a batch uses, and why when it is not the configured one."""
+
+    summarizer: Summarizer
+    note: str | None = None
+    cacheable: bool = True  # False for a fallback: do not store it as the final output
+
+
+class Pipeline:
+    """Computes outputs for batches of keys; thread-confined to the service's worker."""
+
+    def __init__(
+        self,
+        article: Article,
+        provider: object,
+        cache: ResultCache,
+        source_lang: str,
+        *,
+        fallback_extractive: bool = True,
+    ) -> None:
+        self.article = article
+        self.provider = provider
+        self.cache = cache
+        self.source_lang = source_lang
+        self.fallback_extractive = fallback_extractive
+        self.computed = 0
+        self.from_cache = 0
+
+    # -- the top-level key: computable without loading a model ----------------
+
+    def output_cache_key(self, key: OutputKey) -> str:
+        section = self.article.sections[key.section]
+        settings = self.provider.settings
+        parts = [f"summarizer={settings.summarizer}@{model_fingerprint(settings.summarizer)}"]
+        if key.kind == SUMMARY and self.source_lang != PIVOT:
+            parts.append(self._translator_part(self.source_lang, PIVOT))
+        if key.lang != self.source_lang:
+            parts.append(self._translator_part(self.source_lang, key.lang))
+        return make_key(
+            text=section.text,
+            task=Task.SUMMARY if key.kind == SUMMARY else Task.TRANSLATION,
+            source_lang=self.source_lang,
+            target_lang=key.lang,
+            length=key.length,
+            model="|".join(parts),
+            revision=None,
+            settings=f"{OUTPUT_FORMAT}|q={settings.quantize}|dev={settings.device}",
+        )
+
+    def _translator_part(self, source: str, target: str) -> str:
+        try:
+            spec = self.provider.translator_id(source, target)
+        except PrecisError:
+            spec = "none"
+        return f"{source}>{target}={spec}@{model_fingerprint(spec)}"
+
+    def lookup(self, key: OutputKey) -> Output | None:
+        """The finished output from the cache, or None. Never computes."""
+        raw = self.cache.get(self.output_cache_key(key))
+        return Output.from_json(key, raw) if raw is not None else None
+
+    # -- computing ------------------------------------------------------------
+
+    def run(
+        self, keys: Sequence[OutputKey], cancel: threading.Event, *, force: bool = False
+    ) -> list[Output | Failure]:
+        """Outputs for `keys`, which must share kind, lang and length. Raises Cancelled."""
+        if not keys:
+            return []
+        first = keys[0]
+        if any((k.kind, k.lang, k.length) != (first.kind, first.lang, first.length) for k in keys):
+            raise ValueError("a batch must share kind, language and length")
+        try:
+            if first.kind == TRANSLATION:
+                outputs = self._translations(keys, cancel, force)
+            else:
+                outputs = self._summaries(keys, cancel, force)
+        except Cancelled:
+            raise
+        except ModelMissingError as exc:
+            return [Failure(k, str(exc), exc.model_id, exc.size_bytes) for k in keys]
+        except PrecisError as exc:
+            return [Failure(k, str(exc)) for k in keys]
+        self.computed += len(outputs)
+        return outputs
+
+    def _translations(
+        self, keys: Sequence[OutputKey], cancel: threading.Event, force: bool
+    ) -> list[Output | Failure]:
+        lang = keys[0].lang
+        sections = [self.article.sections[k.section] for k in keys]
+        if lang == self.source_lang:
+            return [
+                Output(k, s.paragraphs, (), False, False, False, note="original language")
+                for k, s in zip(keys, sections)
+            ]
+        texts, models = self._translate(
+            [s.text for s in sections], self.source_lang, lang, cancel, force
+        )
+        outputs = [
+            Output(k, _paragraphs(t), models, False, False, False) for k, t in zip(keys, texts)
+        ]
+        self._store(outputs)
+        return list(outputs)
+
+    def _summaries(
+        self, keys: Sequence[OutputKey], cancel: threading.Event, force: bool
+    ) -> list[Output | Failure]:
+        lang, length = keys[0].lang, keys[0].length
+        assert length is not None
+        sections = [self.article.sections[k.section] for k in keys]
+        results: dict[int, Output] = {}
+
+        whole = [
+            i for i, s in enumerate(sections) if covers_whole(s.text, length, self.source_lang)
+        ]
+        if whole:
+            texts, models = self._translate(
+                [sections[i].text for i in whole], self.source_lang, lang, cancel, force
+            )
+            for i, text in zip(whole, texts):
+                results[i] = Output(
+                    keys[i],
+                    _paragraphs(text),
+                    models,
+                    False,
+                    True,
+                    False,
+                    note="the section is shorter than the summary asked",
+                )
+            self._store([results[i] for i in whole])
+
+        todo = [i for i in range(len(keys)) if i not in results]
+        if todo:
+            self._summarize_into(results, todo, keys, sections, length, lang, cancel, force)
+        outputs = [results[i] for i in range(len(keys))]
+        return outputs
+
+    def _summarize_into(
+        self,
+        results: dict[int, Output],
+        todo: list[int],
+        keys: Sequence[OutputKey],
+        sections: Sequence[Section],
+        length: Length,
+        lang: str,
+        cancel: threading.Event,
+        force: bool,
+    ) -> None:
+        chosen = self._choose_summarizer()
+        summarizer = chosen.summarizer
+        texts = [sections[i].text for i in todo]
+        text_lang = self.source_lang
+        models: tuple[str, ...] = ()
+        note = chosen.note
+        if summarizer.languages is not None and text_lang not in summarizer.languages:
+            try:
+                texts, models = self._translate(texts, text_lang, PIVOT, cancel, force)
+                text_lang = PIVOT
+            except ModelError as exc:
+                summarizer = self.provider.extractive()
+                note = f"extractive: cannot pivot {text_lang}->{PIVOT} ({exc})"
+                chosen = _Chosen(summarizer, note, cacheable=False)
+                models = ()
+        summaries = self._cached(
+            texts,
+            task=Task.SUMMARY,
+            source=text_lang,
+            target=text_lang,
+            length=length,
+            model=summarizer,
+            settings=summarizer.settings_key(length),
+            compute=lambda batch: summarizer.summarize(
+                batch, length, lang=text_lang, cancel=cancel
+            ),
+            force=force,
+        )
+        models = (*models, summarizer.name)
+        final, more = self._translate(summaries, text_lang, lang, cancel, force)
+        models = (*models, *more)
+        outputs = [
+            Output(keys[i], _paragraphs(t), models, summarizer.extractive, False, False, note)
+            for i, t in zip(todo, final)
+        ]
+        if chosen.cacheable:
+            self._store(outputs)
+        results.update(dict(zip(todo, outputs)))
+
+    def _choose_summarizer(self) -> _Chosen:
+        try:
+            return _Chosen(self.provider.summarizer(self.source_lang))
+        except ModelError as exc:
+            if not self.fallback_extractive:
+                raise
+            note = f"extractive: {exc}"
+            return _Chosen(self.provider.extractive(), note, cacheable=False)
+
+    def _translate(
+        self, texts: list[str], source: str, target: str, cancel: threading.Event, force: bool
+    ) -> tuple[list[str], tuple[str, ...]]:
+        """`texts` in `target`, and the names of the models used (none if no change)."""
+        if source == target or not texts:
+            return list(texts), ()
+        translator: Translator = self.provider.translator(source, target)
+        out = self._cached(
+            texts,
+            task=Task.TRANSLATION,
+            source=source,
+            target=target,
+            length=None,
+            model=translator,
+            settings=translator.settings_key(),
+            compute=lambda batch: translator.translate(batch, cancel=cancel),
+            force=force,
+        )
+        return out, (translator.name,)
+
+    def _cached(
+        self,
+        texts: Sequence[str],
+        *,
+        task: Task,
+        source: str,
+        target: str,
+        length: Length | None,
+        model: Summarizer | Translator,
+        settings: str,
+        compute: Callable[[list[str]], list[str]],
+        force: bool,
+    ) -> list[str]:
+        """Run one step over `texts`, computing only what the cache does not hold."""
+        keys = [
+            make_key(
+                text=t,
+                task=task,
+                source_lang=source,
+                target_lang=target,
+                length=length,
+                model=model.name,
+                revision=model.revision,
+                settings=settings,
+            )
+            for t in texts
+        ]
+        values: list[str | None] = [None if force else self.cache.get(k) for k in keys]
+        missing: dict[str, list[int]] = {}
+        for i, value in enumerate(values):
+            if value is None:
+                missing.setdefault(keys[i], []).append(i)
+        if missing:
+            order = list(missing)
+            batch = [texts[missing[k][0]] for k in order]
+            produced = compute(batch)
+            if len(produced) != len(batch):
+                raise ModelError(
+                    f"{model.name} returned {len(produced)} outputs for {len(batch)} inputs"
+                )
+            rows = []
+            for k, value in zip(order, produced):
+                for i in missing[k]:
+                    values[i] = value
+                if value.strip():
+                    rows.append((k, value, task.value, model.name))
+            self.cache.put_many(rows)
+        return [v or "" for v in values]
+
+    def _store(self, outputs: Sequence[Output]) -> None:
+        rows = []
+        for out in outputs:
+            if out.text.strip():
+                rows.append(
+                    (self.output_cache_key(out.key), out.to_json(), "output", "|".join(out.models))
+                )
+        self.cache.put_many(rows)
+
+
+def _paragraphs(text: str) -> tuple[str, ...]:
+    parts = tuple(p.strip() for p in text.split("\n\n") if p.strip())
+    return parts or (text.strip(),)

@@ -1,0 +1,406 @@
+"""The one entry point the reader and the export CLI use to get outputs.
+
+It answers from the cache on the caller's thread when it can, and otherwise queues
+work for a single worker thread (two generations never fight over the cores),
+ordered by priority: what is on screen, then the next sections in reading order,
+then the other lengths. Compatible background requests are batched into one
+model call; work nobody needs any more is cancelled; results and progress go to a
+listener the UI turns into messages.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from models.article import Article
+from models.cache import ResultCache
+from models.errors import Cancelled, PrecisError
+from models.language import detect_language
+from models.outputs import (
+    SUMMARY,
+    TRANSLATION,
+    DownloadProgress,
+    Failure,
+    Output,
+    OutputKey,
+    Progress,
+    ServiceEvent,
+)
+from models.pipeline import Pipeline
+from models.types import Length
+
+Listener = Callable[[ServiceEvent], None]
+
+VISIBLE, NEXT, OTHER, EXPORT = 0, 1, 2, 1
+PREFETCH_AHEAD = 24  # sections ahead in reading order to precompute
+
+
+@dataclass(order=True)
+class _Job:
+    priority: int
+    seq: int
+    key: OutputKey = field(compare=False)
+    force: bool = field(default=False, compare=False)
+    batchable: bool = field(default=True, compare=False)
+    futures: list[Future[Output | Failure]] = field(default_factory=list, compare=False)
+    dropped: bool = field(default=False, compare=False)
+
+
+@dataclass
+class ServiceStats:
+    """Outputs of this run: computed by a model, or served from the cache."""
+
+    computed: int = 0
+    from_cache: int = 0
+
+
+class PrecisService:
+    """Schedules summaries and translations of one article's sections."""
+
+    def __init__(
+        self,
+        article: Article,
+        provider: object,
+        cache: ResultCache,
+        *,
+        source_lang: str | None = None,
+        listener: Listener | None = None,
+        prefetch: bool = True,
+        fallback_extractive: bool = True,
+        batch_size: int | None = None,
+    ) -> None:
+        self.article = article
+        self.provider = provider
+        self.cache = cache
+        self.source_lang = source_lang or detect_language(_sample(article))
+        self.prefetch = prefetch
+        self.batch_size = batch_size or 4
+        self.stats = ServiceStats()
+        self._listener = listener
+        self._pipeline = Pipeline(
+            article, provider, cache, self.source_lang, fallback_extractive=fallback_extractive
+        )
+        self._lock = threading.Condition()
+        self._heap: list[_Job] = []
+        self._pending: dict[OutputKey, _Job] = {}
+        self._seq = itertools.count()
+        self._running: list[_Job] = []
+        self._cancel_running = threading.Event()
+        self._closed = False
+        self._visible: OutputKey | None = None
+        self._thread: threading.Thread | None = None
+        self._download_cancel: threading.Event | None = None
+
+    # -- listener ---------------------------------------------------------------
+
+    def set_listener(self, listener: Listener | None) -> None:
+        """Where events go; called from the worker thread, so marshal in the UI."""
+        self._listener = listener
+
+    def _emit(self, event: ServiceEvent) -> None:
+        listener = self._listener
+        if listener is not None:
+            try:
+                listener(event)
+            except Exception:  # a listener bug must not kill the worker
+                pass
+
+    # -- synchronous answers ----------------------------------------------------
+
+    def peek(self, key: OutputKey) -> Output | None:
+        """The output if it is cached; never computes, never blocks on a model."""
+        self._check(key)
+        return self._pipeline.lookup(key)
+
+    def model_info(self) -> str:
+        describe = getattr(self.provider, "describe", None)
+        return describe() if callable(describe) else ""
+
+    # -- scheduling ---------------------------------------------------------------
+
+    def show(self, key: OutputKey) -> Output | None:
+        """What is on screen now: a cached output at once, else it is computed first.
+
+        Older on-screen work that is no longer wanted is cancelled; the sections
+        after this one are queued for precomputing.
+        """
+        self._check(key)
+        hit = self._pipeline.lookup(key)
+        with self._lock:
+            self._visible = key
+            if hit is not None:
+                self.stats.from_cache += 1
+            else:
+                self._supersede(key)
+                self._enqueue(key, VISIBLE, batchable=False)
+            if self.prefetch:
+                self._plan_prefetch(key)
+            self._lock.notify_all()
+        return hit
+
+    def recompute(self, key: OutputKey) -> None:
+        """Compute `key` again, bypassing every cache; the result goes to the listener."""
+        self._check(key)
+        with self._lock:
+            self._visible = key
+            self._supersede(key)
+            self._enqueue(key, VISIBLE, batchable=False, force=True)
+            self._lock.notify_all()
+
+    def compute(
+        self, keys: Sequence[OutputKey], cancel: threading.Event | None = None
+    ) -> list[Output | Failure]:
+        """Outputs for all `keys`, blocking; cached ones are answered at once."""
+        results: list[Output | Failure | None] = []
+        waits: list[tuple[int, Future[Output | Failure]]] = []
+        with self._lock:
+            for i, key in enumerate(keys):
+                self._check(key)
+                hit = self._pipeline.lookup(key)
+                if hit is not None:
+                    self.stats.from_cache += 1
+                    results.append(hit)
+                    continue
+                results.append(None)
+                future: Future[Output | Failure] = Future()
+                job = self._enqueue(key, EXPORT, batchable=True)
+                job.futures.append(future)
+                waits.append((i, future))
+            self._lock.notify_all()
+        for i, future in waits:
+            while True:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                try:
+                    results[i] = future.result(timeout=0.1)
+                    break
+                except TimeoutError:
+                    continue
+        return [r for r in results if r is not None]
+
+    def _check(self, key: OutputKey) -> None:
+        if not 0 <= key.section < len(self.article.sections):
+            raise ValueError(f"no section {key.section}")
+
+    def _enqueue(
+        self, key: OutputKey, priority: int, *, batchable: bool, force: bool = False
+    ) -> _Job:
+        self._ensure_worker()
+        job = self._pending.get(key)
+        if job is not None and not job.dropped:
+            if priority < job.priority or force:
+                job.dropped = True  # re-queued below at the higher priority
+                moved = _Job(
+                    min(priority, job.priority),
+                    next(self._seq),
+                    key,
+                    force or job.force,
+                    batchable and job.batchable,
+                    job.futures,
+                )
+                self._pending[key] = moved
+                heapq.heappush(self._heap, moved)
+                return moved
+            return job
+        job = _Job(priority, next(self._seq), key, force, batchable)
+        self._pending[key] = job
+        heapq.heappush(self._heap, job)
+        return job
+
+    def _supersede(self, key: OutputKey) -> None:
+        """Cancel running work that is not `key` and that nobody waits for."""
+        running = self._running
+        if running and all(j.key != key and not j.futures for j in running):
+            self._cancel_running.set()
+        for job in self._pending.values():
+            if job.priority == VISIBLE and job.key != key and not job.futures:
+                job.dropped = True
+        self._pending = {k: j for k, j in self._pending.items() if not j.dropped}
+
+    def _plan_prefetch(self, key: OutputKey) -> None:
+        # Replace the previous plan: the reader moved on.
+        for job in self._pending.values():
+            if job.priority in (NEXT, OTHER) and not job.futures:
+                job.dropped = True
+        self._pending = {k: j for k, j in self._pending.items() if not j.dropped}
+        n = len(self.article.sections)
+        order = [(key.section + d) % n for d in range(1, min(n, PREFETCH_AHEAD + 1))]
+        for index in order:
+            nxt = OutputKey(index, key.lang, key.kind, key.length)
+            if self._pipeline.lookup(nxt) is None:
+                self._enqueue(nxt, NEXT, batchable=True)
+        if key.kind == SUMMARY:
+            for length in Length:
+                if length != key.length:
+                    other = OutputKey(key.section, key.lang, SUMMARY, length)
+                    if self._pipeline.lookup(other) is None:
+                        self._enqueue(other, OTHER, batchable=True)
+
+    # -- the worker ---------------------------------------------------------------
+
+    def _ensure_worker(self) -> None:
+        if self._thread is None and not self._closed:
+            self._thread = threading.Thread(target=self._work, name="precis-models", daemon=True)
+            self._thread.start()
+
+    def _next_batch(self) -> list[_Job] | None:
+        idle_sent = False
+        while True:
+            with self._lock:
+                if self._closed:
+                    return None
+                while self._heap and self._heap[0].dropped:
+                    heapq.heappop(self._heap)
+                if self._heap:
+                    batch = self._take_batch()
+                    queued = sum(1 for j in self._heap if not j.dropped)
+                    break
+                if idle_sent:
+                    self._lock.wait()
+                    continue
+            # Emitted outside the lock: a listener may block on the UI thread.
+            self._emit(Progress(None, 0, ""))
+            idle_sent = True
+        self._emit(Progress(batch[0].key, queued, _label(batch, len(self.article.sections))))
+        return batch
+
+    def _take_batch(self) -> list[_Job]:
+        first = heapq.heappop(self._heap)
+        self._pending.pop(first.key, None)
+        batch = [first]
+        if first.batchable:
+            group = (first.key.kind, first.key.lang, first.key.length)
+            for job in sorted(j for j in self._heap if not j.dropped):
+                if len(batch) >= self.batch_size:
+                    break
+                if job.batchable and (job.key.kind, job.key.lang, job.key.length) == group:
+                    job.dropped = True  # leaves the heap lazily
+                    self._pending.pop(job.key, None)
+                    batch.append(job)
+        self._running = batch
+        self._cancel_running = threading.Event()
+        return batch
+
+    def _work(self) -> None:
+        while True:
+            batch = self._next_batch()
+            if batch is None:
+                return
+            cancel = self._cancel_running
+            try:
+                fresh = [j for j in batch if j.force or self._pipeline.lookup(j.key) is None]
+                done: list[Output | Failure] = []
+                for j in batch:
+                    if j not in fresh:
+                        hit = self._pipeline.lookup(j.key)
+                        if hit is not None:
+                            done.append(hit)
+                if fresh:
+                    # Longest first keeps padding waste low within a sorted batch.
+                    fresh.sort(key=lambda j: -len(self.article.sections[j.key.section].text))
+                    force = any(j.force for j in fresh)
+                    done.extend(self._pipeline.run([j.key for j in fresh], cancel, force=force))
+                    self.stats.computed += sum(
+                        1 for d in done if isinstance(d, Output) and not d.from_cache
+                    )
+            except Cancelled:
+                self._requeue_wanted(batch)
+                continue
+            except Exception as exc:  # a bug in a model must not end the worker
+                done = [
+                    Failure(j.key, f"internal error: {exc.__class__.__name__}: {exc}")
+                    for j in batch
+                ]
+            finally:
+                with self._lock:
+                    self._running = []
+            by_key = {d.key: d for d in done}
+            for job in batch:
+                result = by_key.get(job.key)
+                if result is None:
+                    continue
+                for future in job.futures:
+                    if not future.done():
+                        future.set_result(result)
+                self._emit(result)
+
+    def _requeue_wanted(self, batch: list[_Job]) -> None:
+        """Put back cancelled work that is still wanted: awaited, or for the current view."""
+        with self._lock:
+            visible = self._visible
+            for job in batch:
+                current = visible is not None and (job.key.kind, job.key.lang, job.key.length) == (
+                    visible.kind,
+                    visible.lang,
+                    visible.length,
+                )
+                if job.futures or job.key == visible or (job.priority != VISIBLE and current):
+                    priority = VISIBLE if job.key == visible else job.priority
+                    requeued = self._enqueue(
+                        job.key, priority, batchable=job.batchable, force=job.force
+                    )
+                    if requeued.futures is not job.futures:
+                        requeued.futures.extend(job.futures)
+            self._lock.notify_all()
+
+    # -- downloads ----------------------------------------------------------------
+
+    def download(self, model_id: str) -> None:
+        """Download `model_id` in the background; DownloadProgress events report it."""
+        cancel = threading.Event()
+        self._download_cancel = cancel
+
+        def progress(done: int, total: int | None) -> None:
+            self._emit(DownloadProgress(model_id, done, total, False))
+
+        def run() -> None:
+            try:
+                self.provider.download(model_id, progress, cancel)
+            except Cancelled:
+                self._emit(DownloadProgress(model_id, 0, None, True, "cancelled"))
+            except PrecisError as exc:
+                self._emit(DownloadProgress(model_id, 0, None, True, str(exc)))
+            else:
+                self._emit(DownloadProgress(model_id, 0, None, True))
+
+        threading.Thread(target=run, name="precis-download", daemon=True).start()
+
+    def cancel_download(self) -> None:
+        if self._download_cancel is not None:
+            self._download_cancel.set()
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._cancel_running.set()
+            self._lock.notify_all()
+        if self._download_cancel is not None:
+            self._download_cancel.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> PrecisService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _label(batch: Sequence[_Job], n_sections: int) -> str:
+    key = batch[0].key
+    what = "summarizing" if key.kind == SUMMARY else "translating"
+    detail = key.lang if key.kind == TRANSLATION else f"{key.lang}, {key.length.value}"
+    sections = ", ".join(str(j.key.section + 1) for j in batch)
+    return f"{what} {sections}/{n_sections} ({detail})"
+
+
+def _sample(article: Article, limit: int = 5000) -> str:
+    text = " ".join(s.text for s in article.sections)
+    return text[:limit]

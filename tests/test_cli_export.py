@@ -1,0 +1,124 @@
+"""The `precis export` command end to end, in subprocesses, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SAMPLE_TITLES = [
+    "",
+    "Viruses respect no borders; solidarity and cooperation are the most powerful weapon",
+    "The vision of building a community with a shared future for humanity",
+    "China is ready to reciprocate kindness by experiences sharing",
+    "Major infectious diseases are the enemy of all",
+    "China made tremendous sacrifices in battle against COVID-19",
+]
+
+
+def run_precis(*args: str, cache: Path, stdin: bytes | None = None,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "PRECIS_CACHE": str(cache), "HF_HUB_OFFLINE": "1",
+                "PRECIS_CONFIG": str(cache.with_name("none.toml")), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        input=stdin.decode("latin-1") if stdin is not None else None,
+        capture_output=True, text=True, env=full_env, timeout=120,
+    )
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    return tmp_path / "cache.sqlite3"
+
+
+def test_export_json_of_the_sample_has_six_sections_with_summaries(cache: Path) -> None:
+    result = run_precis("export", "--format", "json", "--length", "short",
+                        "--summarizer", "extractive", cache=cache)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [s["title"] for s in data["sections"]] == SAMPLE_TITLES
+    assert data["source_language"] == "en" and data["target_language"] == "en"
+    assert data["length"] == "short"
+    for section in data["sections"]:
+        assert section["summary"].strip()
+        assert section["summary"] in section["text"] or section["whole"]
+        assert "Read more" not in section["text"]
+    assert any("With input from Xinhua" in n for n in data["notes"])
+    assert data["stats"] == {"computed": 6, "from_cache": 0}
+
+
+def test_second_export_is_served_from_the_cache(cache: Path) -> None:
+    args = ("export", "--format", "json", "--summarizer", "extractive", "--length", "medium")
+    first = run_precis(*args, cache=cache)
+    second = run_precis(*args, cache=cache)
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    a, b = json.loads(first.stdout), json.loads(second.stdout)
+    assert b["stats"] == {"computed": 0, "from_cache": 6}
+    assert [s["summary"] for s in a["sections"]] == [s["summary"] for s in b["sections"]]
+
+
+def test_markdown_export_to_a_file(cache: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.md"
+    result = run_precis("export", "--summarizer", "extractive", "-o", str(out), cache=cache)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# President Xi's article")
+    assert "## 2. Viruses respect no borders" in text
+
+
+def test_markup_and_escapes_are_kept_literally(cache: Path, tmp_path: Path) -> None:
+    article = tmp_path / "markup.txt"
+    article.write_text(
+        "A title\n\nThe [bold red]loud[/] part and [@click=app.quit]click[/] stay as typed. "
+        "Another sentence follows here.\n", encoding="utf-8")
+    result = run_precis("export", str(article), "--format", "json", "--summarizer",
+                        "extractive", cache=cache)
+    assert result.returncode == 0, result.stderr
+    text = json.loads(result.stdout)["sections"][0]["text"]
+    assert "[bold red]loud[/]" in text and "[@click=app.quit]" in text
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (lambda p: p / "missing.txt", "no such file"),
+        (lambda p: p, "directory"),
+        (lambda p: (p / "empty.txt").write_bytes(b"") and p / "empty.txt" or p / "empty.txt",
+         "empty"),
+        (lambda p: (p / "bin").write_bytes(b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 40)
+         and p / "bin" or p / "bin", "not an article"),
+    ],
+)
+def test_bad_input_gives_one_line_and_exit_2(cache: Path, tmp_path: Path, make, needle) -> None:
+    target = make(tmp_path)
+    result = run_precis("export", str(target), "--summarizer", "extractive", cache=cache)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("precis: ")
+    assert needle in lines[0].lower()
+    assert "Traceback" not in result.stderr
+
+
+def test_file_over_the_size_cap_is_refused(cache: Path, tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 300_000, encoding="utf-8")  # 1.5 MB
+    result = run_precis("export", str(big), "--max-size", "1", "--summarizer", "extractive",
+                        cache=cache)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "MB" in result.stderr
+
+
+def test_stdin_article(cache: Path) -> None:
+    text = "Heading one\n\nThe first body paragraph is here. It has two sentences.\n"
+    result = run_precis("export", "-", "--format", "json", "--summarizer", "extractive",
+                        cache=cache, stdin=text.encode())
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["sections"]

@@ -1,0 +1,257 @@
+"""The `precis` command line: the reader, `export`, `models` and `cache`.
+
+Each command parses its flags into `Settings`, builds the cache, the model
+provider and the service, and either opens the reader or prints. Expected
+failures print one line on stderr and exit 2; nothing here imports torch, and
+Textual is imported only when the reader opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from models.errors import PrecisError
+from models.settings import Settings, load_settings
+from models.types import Length
+
+COMMANDS = ("export", "models", "cache")
+
+
+def _model_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--summarizer", metavar="MODEL|PATH|extractive",
+                        help="summary model: a hub id, a local folder, or 'extractive'")
+    parser.add_argument("--translator", metavar="MODEL|PATH",
+                        help="translation model for the chosen target language")
+    parser.add_argument("--lang", metavar="CODE", help="target language (default: the article's)")
+    parser.add_argument("--length", choices=[x.value for x in Length], help="summary length")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    parser.add_argument("--offline", action="store_true", default=None,
+                        help="never touch the network; use only models on disk")
+    _common_flags(parser)
+
+
+def _common_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, metavar="FILE", help="config TOML to read")
+    parser.add_argument("--cache", type=Path, metavar="FILE",
+                        help="result cache database (env PRECIS_CACHE)")
+    parser.add_argument("--max-size", type=float, metavar="MB",
+                        help="largest article accepted, in MB (default 20)")
+
+
+def _reader_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="precis",
+        description="Read an article section by section with local summaries and "
+        "translations. Commands: export, models, cache (see `precis COMMAND --help`).",
+    )
+    parser.add_argument("article", nargs="?", metavar="FILE|URL|-",
+                        help="the article (default: the bundled sample)")
+    _model_flags(parser)
+    return parser
+
+
+def _export_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="precis export",
+                                     description="Summarize an article without the reader.")
+    parser.add_argument("article", nargs="?", metavar="FILE|URL|-")
+    parser.add_argument("--format", choices=["json", "md"], default="md")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
+    parser.add_argument("--full-translation", action="store_true",
+                        help="also translate every section in full")
+    _model_flags(parser)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {
+        "summarizer": getattr(args, "summarizer", None),
+        "translator": getattr(args, "translator", None),
+        "lang": getattr(args, "lang", None),
+        "length": Length(args.length) if getattr(args, "length", None) else None,
+        "device": getattr(args, "device", None),
+        "offline": getattr(args, "offline", None),
+        "cache_path": args.cache,
+        "max_input_mb": args.max_size,
+    }
+    return load_settings(args.config, **overrides)
+
+
+def _open(settings: Settings, article_arg: str | None, *, reader: bool):
+    """The article, cache, provider and service for a run."""
+    from models.provider import ModelProvider
+
+    from models.cache import ResultCache
+    from models.service import PrecisService
+    from models.sources import read_article
+
+    article = read_article(article_arg, max_bytes=settings.max_input_bytes,
+                           timeout=settings.url_timeout_s)
+    cache = ResultCache(settings.cache_path, max_bytes=settings.cache_max_mb * 1024 * 1024)
+    for warning in cache.warnings:
+        print(f"precis: warning: {warning}", file=sys.stderr)
+    provider = ModelProvider(settings)
+    service = PrecisService(article, provider, cache, prefetch=reader,
+                            fallback_extractive=reader)
+    return service
+
+
+def run_reader(argv: Sequence[str]) -> int:
+    args = _reader_parser().parse_args(argv)
+    settings = _settings(args)
+    service = _open(settings, args.article, reader=True)
+    from tui.app import PrecisApp  # Textual is imported only here
+
+    try:
+        PrecisApp(service, settings).run()
+    finally:
+        service.close()
+        service.cache.close()
+    return 0
+
+
+def run_export(argv: Sequence[str]) -> int:
+    from models.export import export_data, to_json, to_markdown
+
+    args = _export_parser().parse_args(argv)
+    settings = _settings(args)
+    service = _open(settings, args.article, reader=False)
+    try:
+        _ensure_models(service, settings)
+        data = export_data(service, lang=settings.lang, length=settings.length,
+                           full_translation=args.full_translation)
+    finally:
+        service.close()
+        service.cache.close()
+    body = to_json(data) if args.format == "json" else to_markdown(data)
+    if args.output:
+        args.output.write_text(body, encoding="utf-8")
+        print(f"precis: wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(body)
+    return 0
+
+
+def _ensure_models(service, settings: Settings) -> None:
+    """Download missing models for an export, with progress on stderr, when online."""
+    target = settings.lang or service.source_lang
+    missing = service.provider.missing_models(service.source_lang, target)
+    if not missing:
+        return
+    if settings.offline:
+        # Raised by the provider itself with the full message.
+        service.provider.require(missing[0])
+    for spec in missing:
+        _download_with_progress(service.provider, spec.model_id)
+
+
+def _download_with_progress(provider, model_id: str) -> None:
+    cancel = threading.Event()
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int | None) -> None:
+        if not tty:
+            return
+        size = f"{done / 1e6:.0f}/{total / 1e6:.0f} MB" if total else f"{done / 1e6:.0f} MB"
+        print(f"\rprecis: downloading {model_id}: {size}", end="", file=sys.stderr)
+
+    print(f"precis: downloading {model_id} ...", file=sys.stderr)
+    try:
+        provider.download(model_id, progress, cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    if tty:
+        print(file=sys.stderr)
+
+
+def run_models(argv: Sequence[str]) -> int:
+    from models import model_commands
+
+    parser = argparse.ArgumentParser(prog="precis models", description="Manage model downloads.")
+    sub = parser.add_subparsers(dest="action", required=True)
+    p_list = sub.add_parser("list", help="catalog entries, which are on disk, and their size")
+    p_pull = sub.add_parser("pull", help="download a language's models or a model id")
+    p_pull.add_argument("target", metavar="LANG|MODEL")
+    p_rm = sub.add_parser("remove", help="delete a model from the local cache")
+    p_rm.add_argument("target", metavar="LANG|MODEL")
+    for p in (p_list, p_pull, p_rm):
+        p.add_argument("--config", type=Path, metavar="FILE")
+        p.add_argument("--offline", action="store_true", default=None)
+    args = parser.parse_args(argv)
+    settings = load_settings(args.config, offline=args.offline)
+    if args.action == "list":
+        print(model_commands.list_text(settings))
+    elif args.action == "pull":
+        for model_id in model_commands.pull_targets(args.target, settings):
+            from models.provider import ModelProvider
+
+            _download_with_progress(ModelProvider(settings), model_id)
+            print(f"precis: {model_id} is ready", file=sys.stderr)
+    else:
+        print(model_commands.remove(args.target, settings))
+    return 0
+
+
+def run_cache(argv: Sequence[str]) -> int:
+    from models.cache import ResultCache
+
+    parser = argparse.ArgumentParser(prog="precis cache", description="Inspect the result cache.")
+    sub = parser.add_subparsers(dest="action", required=True)
+    for name, text in (("stats", "entries, size and the last run's hit rate"),
+                       ("clear", "delete every cached output")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--cache", type=Path, metavar="FILE")
+        p.add_argument("--config", type=Path, metavar="FILE")
+    args = parser.parse_args(argv)
+    settings = load_settings(args.config, cache_path=args.cache)
+    cache = ResultCache(settings.cache_path, max_bytes=settings.cache_max_mb * 1024 * 1024)
+    try:
+        for warning in cache.warnings:
+            print(f"precis: warning: {warning}", file=sys.stderr)
+        if args.action == "clear":
+            cache.clear()
+            print(f"cleared {settings.cache_path}")
+            return 0
+        stats = cache.stats()
+        last = cache.last_run_stats()
+        print(f"cache:    {stats.path or 'memory'}")
+        print(f"entries:  {stats.entries}")
+        print(f"size:     {stats.size_bytes / 1e6:.1f} MB of {settings.cache_max_mb} MB")
+        if last is None:
+            print("last run: no run recorded")
+        else:
+            hits, misses = last
+            total = hits + misses
+            rate = f"{100 * hits / total:.0f}%" if total else "n/a"
+            print(f"last run: {hits} hits, {misses} misses (hit rate {rate})")
+    finally:
+        cache.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {"export": run_export, "models": run_models, "cache": run_cache}
+    try:
+        if argv and argv[0] in COMMANDS:
+            return commands[argv[0]](argv[1:])
+        return run_reader(argv)
+    except PrecisError as exc:
+        print(f"precis: {_one_line(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("precis: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped into head): not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
