@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -122,3 +123,48 @@ def test_stdin_article(cache: Path) -> None:
                         cache=cache, stdin=text.encode())
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["sections"]
+
+
+def test_export_with_tiny_models_in_german(cache: Path, tiny_models: dict[str, Path]) -> None:
+    result = run_precis("export", "--summarizer", str(tiny_models["summarizer"]),
+                        "--translator", str(tiny_models["translator"]), "--lang", "de",
+                        "--length", "medium", "--format", "json", "--offline", cache=cache)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["target_language"] == "de"
+    assert str(tiny_models["translator"]) in data["models"]
+    assert str(tiny_models["summarizer"]) in data["models"]
+    for section in data["sections"]:
+        assert section["summary"].strip()
+        assert not section["extractive"]
+
+
+def test_changing_only_the_length_reuses_length_free_work(
+    cache: Path, tiny_models: dict[str, Path]
+) -> None:
+    base = ("export", "--summarizer", "extractive", "--translator",
+            str(tiny_models["translator"]), "--lang", "de", "--format", "json",
+            "--full-translation", "--offline")
+    first = json.loads(run_precis(*base, "--length", "short", cache=cache).stdout)
+    again = json.loads(run_precis(*base, "--length", "short", cache=cache).stdout)
+    longer = json.loads(run_precis(*base, "--length", "long", cache=cache).stdout)
+    n = len(first["sections"])
+    assert first["stats"] == {"computed": 2 * n, "from_cache": 0}
+    assert again["stats"] == {"computed": 0, "from_cache": 2 * n}
+    # Full translations do not depend on the length: only the summaries are new.
+    assert longer["stats"] == {"computed": n, "from_cache": n}
+    assert [s["translation"] for s in longer["sections"]] == [
+        s["translation"] for s in first["sections"]]
+
+
+def test_offline_with_default_models_absent_fails_fast(cache: Path, tmp_path: Path) -> None:
+    env = {"HF_HOME": str(tmp_path / "empty-hf-home")}
+    start = time.monotonic()
+    result = run_precis("export", "--offline", "--lang", "de", cache=cache, env=env)
+    elapsed = time.monotonic() - start
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "sshleifer/distilbart-cnn-12-6" in lines[0] and "precis models pull" in lines[0]
+    assert "GB" in lines[0] or "MB" in lines[0]
+    assert elapsed < 5, f"took {elapsed:.1f} s"
