@@ -122,13 +122,14 @@ class Pipeline:
         if lang == self.source_lang:
             return [
                 Output(k, s.paragraphs, (), False, False, False, note="original language")
-                for k, s in zip(keys, sections)
+                for k, s in zip(keys, sections, strict=True)
             ]
         texts, models = self._translate(
             [s.text for s in sections], self.source_lang, lang, cancel, force
         )
         outputs = [
-            Output(k, _paragraphs(t), models, False, False, False) for k, t in zip(keys, texts)
+            Output(k, _paragraphs(t), models, False, False, False)
+            for k, t in zip(keys, texts, strict=True)
         ]
         self._store(outputs)
         return list(outputs)
@@ -148,7 +149,7 @@ class Pipeline:
             texts, models = self._translate(
                 [sections[i].text for i in whole], self.source_lang, lang, cancel, force
             )
-            for i, text in zip(whole, texts):
+            for i, text in zip(whole, texts, strict=True):
                 results[i] = Output(
                     keys[i],
                     _paragraphs(text),
@@ -210,11 +211,11 @@ class Pipeline:
         models = (*models, *more)
         outputs = [
             Output(keys[i], _paragraphs(t), models, summarizer.extractive, False, False, note)
-            for i, t in zip(todo, final)
+            for i, t in zip(todo, final, strict=True)
         ]
         if chosen.cacheable:
             self._store(outputs)
-        results.update(dict(zip(todo, outputs)))
+        results.update(dict(zip(todo, outputs, strict=True), strict=True))
 
     def _choose_summarizer(self) -> _Chosen:
         try:
@@ -286,7 +287,7 @@ class Pipeline:
                     f"{model.name} returned {len(produced)} outputs for {len(batch)} inputs"
                 )
             rows = []
-            for k, value in zip(order, produced):
+            for k, value in zip(order, produced, strict=True):
                 for i in missing[k]:
                     values[i] = value
                 if value.strip():

@@ -10,6 +10,7 @@ listener the UI turns into messages.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import threading
@@ -105,10 +106,8 @@ class PrecisService:
     def _emit(self, event: ServiceEvent) -> None:
         listener = self._listener
         if listener is not None:
-            try:
+            with contextlib.suppress(Exception):  # a listener bug must not kill the worker
                 listener(event)
-            except Exception:  # a listener bug must not kill the worker
-                pass
 
     # -- synchronous answers ----------------------------------------------------
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,14 +21,23 @@ SAMPLE_TITLES = [
 ]
 
 
-def run_precis(*args: str, cache: Path, stdin: bytes | None = None,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "PRECIS_CACHE": str(cache), "HF_HUB_OFFLINE": "1",
-                "PRECIS_CONFIG": str(cache.with_name("none.toml")), **(env or {})}
+def run_precis(
+    *args: str, cache: Path, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        **os.environ,
+        "PRECIS_CACHE": str(cache),
+        "HF_HUB_OFFLINE": "1",
+        "PRECIS_CONFIG": str(cache.with_name("none.toml")),
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "tui", *args],
         input=stdin.decode("latin-1") if stdin is not None else None,
-        capture_output=True, text=True, env=full_env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
     )
 
 
@@ -38,8 +47,9 @@ def cache(tmp_path: Path) -> Path:
 
 
 def test_export_json_of_the_sample_has_six_sections_with_summaries(cache: Path) -> None:
-    result = run_precis("export", "--format", "json", "--length", "short",
-                        "--summarizer", "extractive", cache=cache)
+    result = run_precis(
+        "export", "--format", "json", "--length", "short", "--summarizer", "extractive", cache=cache
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [s["title"] for s in data["sections"]] == SAMPLE_TITLES
@@ -76,9 +86,12 @@ def test_markup_and_escapes_are_kept_literally(cache: Path, tmp_path: Path) -> N
     article = tmp_path / "markup.txt"
     article.write_text(
         "A title\n\nThe [bold red]loud[/] part and [@click=app.quit]click[/] stay as typed. "
-        "Another sentence follows here.\n", encoding="utf-8")
-    result = run_precis("export", str(article), "--format", "json", "--summarizer",
-                        "extractive", cache=cache)
+        "Another sentence follows here.\n",
+        encoding="utf-8",
+    )
+    result = run_precis(
+        "export", str(article), "--format", "json", "--summarizer", "extractive", cache=cache
+    )
     assert result.returncode == 0, result.stderr
     text = json.loads(result.stdout)["sections"][0]["text"]
     assert "[bold red]loud[/]" in text and "[@click=app.quit]" in text
@@ -89,10 +102,20 @@ def test_markup_and_escapes_are_kept_literally(cache: Path, tmp_path: Path) -> N
     [
         (lambda p: p / "missing.txt", "no such file"),
         (lambda p: p, "directory"),
-        (lambda p: (p / "empty.txt").write_bytes(b"") and p / "empty.txt" or p / "empty.txt",
-         "empty"),
-        (lambda p: (p / "bin").write_bytes(b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 40)
-         and p / "bin" or p / "bin", "not an article"),
+        (
+            lambda p: ((p / "empty.txt").write_bytes(b"") and p / "empty.txt") or p / "empty.txt",
+            "empty",
+        ),
+        (
+            lambda p: (
+                (
+                    (p / "bin").write_bytes(b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 40)
+                    and p / "bin"
+                )
+                or p / "bin"
+            ),
+            "not an article",
+        ),
     ],
 )
 def test_bad_input_gives_one_line_and_exit_2(cache: Path, tmp_path: Path, make, needle) -> None:
@@ -110,8 +133,9 @@ def test_bad_input_gives_one_line_and_exit_2(cache: Path, tmp_path: Path, make, 
 def test_file_over_the_size_cap_is_refused(cache: Path, tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     big.write_text("word " * 300_000, encoding="utf-8")  # 1.5 MB
-    result = run_precis("export", str(big), "--max-size", "1", "--summarizer", "extractive",
-                        cache=cache)
+    result = run_precis(
+        "export", str(big), "--max-size", "1", "--summarizer", "extractive", cache=cache
+    )
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "MB" in result.stderr
@@ -119,16 +143,36 @@ def test_file_over_the_size_cap_is_refused(cache: Path, tmp_path: Path) -> None:
 
 def test_stdin_article(cache: Path) -> None:
     text = "Heading one\n\nThe first body paragraph is here. It has two sentences.\n"
-    result = run_precis("export", "-", "--format", "json", "--summarizer", "extractive",
-                        cache=cache, stdin=text.encode())
+    result = run_precis(
+        "export",
+        "-",
+        "--format",
+        "json",
+        "--summarizer",
+        "extractive",
+        cache=cache,
+        stdin=text.encode(),
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["sections"]
 
 
 def test_export_with_tiny_models_in_german(cache: Path, tiny_models: dict[str, Path]) -> None:
-    result = run_precis("export", "--summarizer", str(tiny_models["summarizer"]),
-                        "--translator", str(tiny_models["translator"]), "--lang", "de",
-                        "--length", "medium", "--format", "json", "--offline", cache=cache)
+    result = run_precis(
+        "export",
+        "--summarizer",
+        str(tiny_models["summarizer"]),
+        "--translator",
+        str(tiny_models["translator"]),
+        "--lang",
+        "de",
+        "--length",
+        "medium",
+        "--format",
+        "json",
+        "--offline",
+        cache=cache,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["target_language"] == "de"
@@ -142,9 +186,19 @@ def test_export_with_tiny_models_in_german(cache: Path, tiny_models: dict[str, P
 def test_changing_only_the_length_reuses_length_free_work(
     cache: Path, tiny_models: dict[str, Path]
 ) -> None:
-    base = ("export", "--summarizer", "extractive", "--translator",
-            str(tiny_models["translator"]), "--lang", "de", "--format", "json",
-            "--full-translation", "--offline")
+    base = (
+        "export",
+        "--summarizer",
+        "extractive",
+        "--translator",
+        str(tiny_models["translator"]),
+        "--lang",
+        "de",
+        "--format",
+        "json",
+        "--full-translation",
+        "--offline",
+    )
     first = json.loads(run_precis(*base, "--length", "short", cache=cache).stdout)
     again = json.loads(run_precis(*base, "--length", "short", cache=cache).stdout)
     longer = json.loads(run_precis(*base, "--length", "long", cache=cache).stdout)
@@ -154,7 +208,8 @@ def test_changing_only_the_length_reuses_length_free_work(
     # Full translations do not depend on the length: only the summaries are new.
     assert longer["stats"] == {"computed": n, "from_cache": n}
     assert [s["translation"] for s in longer["sections"]] == [
-        s["translation"] for s in first["sections"]]
+        s["translation"] for s in first["sections"]
+    ]
 
 
 def test_offline_with_default_models_absent_fails_fast(cache: Path, tmp_path: Path) -> None:

@@ -66,8 +66,13 @@ def article():
 
 @pytest.fixture
 def settings(tmp_path: Path, tiny_models: dict[str, Path]) -> Settings:
-    return Settings(summarizer="extractive", translator=str(tiny_models["translator"]),
-                    lang="de", offline=True, cache_path=tmp_path / "cache.sqlite3")
+    return Settings(
+        summarizer="extractive",
+        translator=str(tiny_models["translator"]),
+        lang="de",
+        offline=True,
+        cache_path=tmp_path / "cache.sqlite3",
+    )
 
 
 @pytest.fixture
@@ -149,7 +154,7 @@ def test_full_translation_keeps_paragraphs(article, settings) -> None:
 
 
 def test_results_survive_a_restart(article, settings) -> None:
-    service, rec = make_service(article, settings, prefetch=False)
+    service, _ = make_service(article, settings, prefetch=False)
     key = OutputKey(3, "de", SUMMARY, Length.SHORT)
     first = service.compute([key])[0]
     assert isinstance(first, Output) and not first.from_cache
@@ -200,8 +205,9 @@ def test_superseded_work_is_cancelled(article, settings, monkeypatch) -> None:
 
 
 def test_missing_translation_model_is_a_failure_with_the_model(article, tmp_path) -> None:
-    settings = Settings(summarizer="extractive", lang="ja", offline=True,
-                        cache_path=tmp_path / "c.sqlite3")
+    settings = Settings(
+        summarizer="extractive", lang="ja", offline=True, cache_path=tmp_path / "c.sqlite3"
+    )
     service, rec = make_service(article, settings, prefetch=False)
     key = OutputKey(0, "ja", SUMMARY, Length.SHORT)
     service.show(key)
@@ -215,9 +221,13 @@ def test_missing_translation_model_is_a_failure_with_the_model(article, tmp_path
 
 
 def test_abstractive_summaries_from_the_tiny_model(article, tmp_path, tiny_models) -> None:
-    settings = Settings(summarizer=str(tiny_models["summarizer"]),
-                        translator=str(tiny_models["translator"]), lang="de", offline=True,
-                        cache_path=tmp_path / "c.sqlite3")
+    settings = Settings(
+        summarizer=str(tiny_models["summarizer"]),
+        translator=str(tiny_models["translator"]),
+        lang="de",
+        offline=True,
+        cache_path=tmp_path / "c.sqlite3",
+    )
     service, _ = make_service(article, settings, prefetch=False, fallback_extractive=False)
     keys = [OutputKey(i, "de", SUMMARY, Length.MEDIUM) for i in range(len(article.sections))]
     results = service.compute(keys)

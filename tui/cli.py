@@ -23,24 +23,36 @@ COMMANDS = ("export", "models", "cache")
 
 
 def _model_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--summarizer", metavar="MODEL|PATH|extractive",
-                        help="summary model: a hub id, a local folder, or 'extractive'")
-    parser.add_argument("--translator", metavar="MODEL|PATH",
-                        help="translation model for the chosen target language")
+    parser.add_argument(
+        "--summarizer",
+        metavar="MODEL|PATH|extractive",
+        help="summary model: a hub id, a local folder, or 'extractive'",
+    )
+    parser.add_argument(
+        "--translator",
+        metavar="MODEL|PATH",
+        help="translation model for the chosen target language",
+    )
     parser.add_argument("--lang", metavar="CODE", help="target language (default: the article's)")
     parser.add_argument("--length", choices=[x.value for x in Length], help="summary length")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
-    parser.add_argument("--offline", action="store_true", default=None,
-                        help="never touch the network; use only models on disk")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="never touch the network; use only models on disk",
+    )
     _common_flags(parser)
 
 
 def _common_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE", help="config TOML to read")
-    parser.add_argument("--cache", type=Path, metavar="FILE",
-                        help="result cache database (env PRECIS_CACHE)")
-    parser.add_argument("--max-size", type=float, metavar="MB",
-                        help="largest article accepted, in MB (default 20)")
+    parser.add_argument(
+        "--cache", type=Path, metavar="FILE", help="result cache database (env PRECIS_CACHE)"
+    )
+    parser.add_argument(
+        "--max-size", type=float, metavar="MB", help="largest article accepted, in MB (default 20)"
+    )
 
 
 def _reader_parser() -> argparse.ArgumentParser:
@@ -49,20 +61,23 @@ def _reader_parser() -> argparse.ArgumentParser:
         description="Read an article section by section with local summaries and "
         "translations. Commands: export, models, cache (see `precis COMMAND --help`).",
     )
-    parser.add_argument("article", nargs="?", metavar="FILE|URL|-",
-                        help="the article (default: the bundled sample)")
+    parser.add_argument(
+        "article", nargs="?", metavar="FILE|URL|-", help="the article (default: the bundled sample)"
+    )
     _model_flags(parser)
     return parser
 
 
 def _export_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="precis export",
-                                     description="Summarize an article without the reader.")
+    parser = argparse.ArgumentParser(
+        prog="precis export", description="Summarize an article without the reader."
+    )
     parser.add_argument("article", nargs="?", metavar="FILE|URL|-")
     parser.add_argument("--format", choices=["json", "md"], default="md")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
-    parser.add_argument("--full-translation", action="store_true",
-                        help="also translate every section in full")
+    parser.add_argument(
+        "--full-translation", action="store_true", help="also translate every section in full"
+    )
     _model_flags(parser)
     return parser
 
@@ -83,20 +98,19 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _open(settings: Settings, article_arg: str | None, *, reader: bool):
     """The article, cache, provider and service for a run."""
-    from models.provider import ModelProvider
-
     from models.cache import ResultCache
+    from models.provider import ModelProvider
     from models.service import PrecisService
     from models.sources import read_article
 
-    article = read_article(article_arg, max_bytes=settings.max_input_bytes,
-                           timeout=settings.url_timeout_s)
+    article = read_article(
+        article_arg, max_bytes=settings.max_input_bytes, timeout=settings.url_timeout_s
+    )
     cache = ResultCache(settings.cache_path, max_bytes=settings.cache_max_mb * 1024 * 1024)
     for warning in cache.warnings:
         print(f"precis: warning: {warning}", file=sys.stderr)
     provider = ModelProvider(settings)
-    service = PrecisService(article, provider, cache, prefetch=reader,
-                            fallback_extractive=reader)
+    service = PrecisService(article, provider, cache, prefetch=reader, fallback_extractive=reader)
     return service
 
 
@@ -122,8 +136,12 @@ def run_export(argv: Sequence[str]) -> int:
     service = _open(settings, args.article, reader=False)
     try:
         _ensure_models(service, settings)
-        data = export_data(service, lang=settings.lang, length=settings.length,
-                           full_translation=args.full_translation)
+        data = export_data(
+            service,
+            lang=settings.lang,
+            length=settings.length,
+            full_translation=args.full_translation,
+        )
     finally:
         service.close()
         service.cache.close()
@@ -202,8 +220,10 @@ def run_cache(argv: Sequence[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="precis cache", description="Inspect the result cache.")
     sub = parser.add_subparsers(dest="action", required=True)
-    for name, text in (("stats", "entries, size and the last run's hit rate"),
-                       ("clear", "delete every cached output")):
+    for name, text in (
+        ("stats", "entries, size and the last run's hit rate"),
+        ("clear", "delete every cached output"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--cache", type=Path, metavar="FILE")
         p.add_argument("--config", type=Path, metavar="FILE")
