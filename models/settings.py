@@ -57,7 +57,7 @@ class Settings:
     translator: str | None = None  # hub id or folder for the chosen target language
     translators: Mapping[str, str] = field(default_factory=dict)  # lang -> model, from config
     lang: str | None = None  # target language; None means the article's own language
-    length: Length = Length.SHORT
+    length: Length | None = None  # None: the reader's remembered length, else short
     device: str = "auto"
     offline: bool = False
     quantize: bool = True  # dynamic int8 on CPU
@@ -128,7 +128,7 @@ def _from_toml(data: dict[str, Any], path: Path) -> dict[str, Any]:
 def _validate(settings: Settings) -> None:
     if settings.device not in DEVICES:
         raise SettingsError(f"device must be one of {', '.join(DEVICES)}, not {settings.device!r}")
-    if not isinstance(settings.length, Length):
+    if settings.length is not None and not isinstance(settings.length, Length):
         raise SettingsError("length must be short, medium or long")
     if settings.max_input_mb <= 0 or settings.cache_max_mb <= 0:
         raise SettingsError("size limits must be positive")

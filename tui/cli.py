@@ -9,6 +9,7 @@ Textual is imported only when the reader opens.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import threading
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from models.errors import PrecisError
-from models.settings import Settings, load_settings
+from models.settings import Settings, SettingsError, load_settings
 from models.types import Length
 
 COMMANDS = ("export", "models", "cache")
@@ -93,7 +94,12 @@ def _settings(args: argparse.Namespace) -> Settings:
         "cache_path": args.cache,
         "max_input_mb": args.max_size,
     }
-    return load_settings(args.config, **overrides)
+    settings = load_settings(args.config, **overrides)
+    if not math.isfinite(settings.max_input_mb):  # `--max-size inf`, or `nan` in the TOML
+        raise SettingsError(
+            f"the input size limit must be a number of MB, not {settings.max_input_mb}"
+        )
+    return settings
 
 
 def _open(settings: Settings, article_arg: str | None, *, reader: bool):
@@ -139,7 +145,7 @@ def run_export(argv: Sequence[str]) -> int:
         data = export_data(
             service,
             lang=settings.lang,
-            length=settings.length,
+            length=settings.length or Length.SHORT,
             full_translation=args.full_translation,
         )
     finally:
@@ -147,7 +153,10 @@ def run_export(argv: Sequence[str]) -> int:
         service.cache.close()
     body = to_json(data) if args.format == "json" else to_markdown(data)
     if args.output:
-        args.output.write_text(body, encoding="utf-8")
+        try:
+            args.output.write_text(body, encoding="utf-8")
+        except OSError as exc:
+            raise PrecisError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         print(f"precis: wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(body)

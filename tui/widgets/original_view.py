@@ -1,0 +1,150 @@
+"""The original text of one section, alone or beside its translation.
+
+Every string here comes from the article or a model, so each is wrapped in a
+plain `Content`: a "[bold]" in an article is shown as it is, never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import zip_longest
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from models.article import Section
+
+
+@dataclass(frozen=True)
+class Translation:
+    """What the right-hand column of the bilingual view shows."""
+
+    lang: str
+    paragraphs: tuple[str, ...] = ()
+    status: str | None = None  # "translating…" or a failure message while no paragraphs
+
+
+def plain(text: str) -> Content:
+    """Text from an article or a model, shown literally."""
+    return Content(text)
+
+
+class OriginalView(VerticalScroll, can_focus=True):
+    """The current section's text; with a translation, one row per paragraph pair."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._section: Section | None = None
+        self._heading: tuple[str, ...] = ()
+        self._source_lang = ""
+        self._translation: Translation | None = None
+        self._dirty = False
+        self._rebuilding = False
+        self._scroll_home = False
+
+    def show_section(
+        self, section: Section, *, heading: Sequence[str] = (), source_lang: str = ""
+    ) -> None:
+        """Show `section` from the top; `heading` (title, dateline) precedes the lead."""
+        self._section = section
+        self._heading = tuple(line for line in heading if line)
+        self._source_lang = source_lang
+        self._translation = None
+        self._rebuild(scroll_home=True)
+
+    def show_translation(self, translation: Translation | None) -> None:
+        """Show the section beside `translation`, or alone when it is None."""
+        if translation == self._translation:
+            return
+        self._translation = translation
+        self._rebuild()
+
+    @property
+    def translation(self) -> Translation | None:
+        return self._translation
+
+    def _rebuild(self, *, scroll_home: bool = False) -> None:
+        """Replace the children with the current state, one rebuild at a time.
+
+        Rebuilds run in order in one async worker: removing children that are
+        still mounting (two quick changes) would leave a mount waiting forever.
+        """
+        self._dirty = True
+        self._scroll_home = self._scroll_home or scroll_home
+        if self.is_mounted and not self._rebuilding:
+            self._rebuilding = True
+            self.run_worker(self._drain(), group="rebuild", exit_on_error=True)
+
+    async def _drain(self) -> None:
+        try:
+            while self._dirty:
+                self._dirty = False
+                async with self.batch():
+                    await self.remove_children()
+                    await self.mount_all(list(self._blocks()))
+                if self._scroll_home:
+                    self._scroll_home = False
+                    self.scroll_home(animate=False)
+        finally:
+            self._rebuilding = False
+
+    @property
+    def settled(self) -> bool:
+        """Whether the children show the current state (no rebuild pending)."""
+        return not self._dirty and not self._rebuilding
+
+    def compose(self) -> ComposeResult:
+        self._dirty = False
+        return self._blocks()
+
+    def _blocks(self) -> ComposeResult:
+        section = self._section
+        if section is None:
+            return
+        if self._heading:
+            yield Static(plain(self._heading[0]), classes="article-title")
+            for line in self._heading[1:]:
+                yield Static(plain(line), classes="dateline")
+        if section.title:
+            yield Static(plain(section.title), classes="section-title")
+        translation = self._translation
+        if translation is None:
+            for paragraph in section.paragraphs:
+                yield Static(plain(paragraph), classes="paragraph")
+        else:
+            yield from self._bilingual(section, translation)
+        for caption in section.captions:
+            yield Static(plain(caption), classes="caption")
+
+    def _bilingual(self, section: Section, translation: Translation) -> ComposeResult:
+        yield ParagraphPair(
+            f"original ({self._source_lang})", translation.lang, classes="pair-title"
+        )
+        if not translation.paragraphs:
+            yield Static(plain(translation.status or ""), classes="notice")
+        pairs = zip_longest(section.paragraphs, translation.paragraphs, fillvalue="")
+        for paragraph, translated in pairs:
+            yield ParagraphPair(paragraph, translated)
+
+
+class ParagraphPair(Static):
+    """One row of the bilingual view: a paragraph and its translation side by side.
+
+    A single widget holding a two-column grid, rather than a container of two:
+    rows are rebuilt often, and leaf widgets mount and unmount cheaply.
+    """
+
+    def __init__(self, original: str, translated: str, *, classes: str = "") -> None:
+        self.original = original
+        self.translated = translated
+        grid = Table.grid(padding=(0, 2), expand=True)
+        grid.add_column(ratio=1)
+        grid.add_column(ratio=1)
+        # Plain `Text`: article and model text is never markup.
+        grid.add_row(Text(original), Text(translated))
+        super().__init__(grid, classes=f"pair {classes}".strip())

@@ -1,0 +1,114 @@
+"""The output pane: the summary on screen now, or why it is not there yet.
+
+It shows one of four states (loading, an output, a failure, a download) and
+knows nothing about the service; the reader screen decides what it shows.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Label, LoadingIndicator, ProgressBar, Static
+
+from models.outputs import Output
+
+
+def describe_output(output: Output) -> Content:
+    """The line under the summary: the models used and how the summary was made."""
+    facts = ["models: " + (" → ".join(output.models) or "none")]
+    if output.extractive:
+        facts.append("sentences picked, not rewritten")
+    if output.whole:
+        facts.append("shorter than asked: the whole section")
+    if output.from_cache:
+        facts.append("cached")
+    return Content(" · ".join(facts))
+
+
+def human_size(size_bytes: int | None) -> str:
+    """'~300 MB'-style size, or '' when unknown."""
+    if not size_bytes:
+        return ""
+    size = float(size_bytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"~{size:.0f} {unit}" if unit != "GB" else f"~{size:.1f} {unit}"
+        size /= 1000
+    return ""  # pragma: no cover - the loop always returns
+
+
+class OutputPane(VerticalScroll, can_focus=True):
+    """Shows the current summary with the models that made it."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state = "empty"
+        """One of "empty", "loading", "output", "failure", "download"."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="output-title")
+        yield LoadingIndicator(id="output-loading")
+        yield Static(id="output-body")
+        yield Static(id="output-about")
+        yield Static(id="output-note")
+        yield Static(id="output-failure")
+        with Vertical(id="output-download"):
+            yield Label(id="download-label")
+            yield ProgressBar(id="download-bar", show_eta=False)
+
+    def on_mount(self) -> None:
+        self._set_state("empty")
+
+    def _set_state(self, state: str) -> None:
+        """Show the children of one state and hide the rest."""
+        visible = {
+            "empty": set(),
+            "loading": {"output-loading"},
+            "output": {"output-body", "output-about", "output-note"},
+            "failure": {"output-failure"},
+            "download": {"output-failure", "output-download"},
+        }[state]
+        for child in self.query_children():
+            if child.id and child.id != "output-title":
+                child.display = child.id in visible
+        self.set_class(state == "failure", "-failed")
+        self.state = state
+
+    def set_title(self, title: str) -> None:
+        self.query_one("#output-title", Static).update(Content(title))
+
+    def show_loading(self) -> None:
+        self._set_state("loading")
+
+    def show_output(self, output: Output) -> None:
+        self.query_one("#output-body", Static).update(Content(output.text))
+        self.query_one("#output-about", Static).update(describe_output(output))
+        note = self.query_one("#output-note", Static)
+        note.update(Content(output.note or ""))
+        self._set_state("output")
+        note.display = bool(output.note)
+        self.scroll_home(animate=False)
+
+    def show_failure(self, message: str, hint: str | None = None) -> None:
+        text = message if not hint else f"{message}\n\n{hint}"
+        self.query_one("#output-failure", Static).update(Content(text))
+        self._set_state("failure")
+
+    def show_download(self, model_id: str, done: int, total: int | None) -> None:
+        """A download in progress; `total` None shows an indeterminate bar."""
+        if self.state != "download":
+            self.query_one("#output-failure", Static).update(
+                Content(f"Downloading {model_id} … (escape cancels)")
+            )
+            self._set_state("download")
+        size = f"{done / 1e6:.1f} MB" + (f" of {total / 1e6:.1f} MB" if total else "")
+        self.query_one("#download-label", Label).update(Content(size))
+        self.query_one("#download-bar", ProgressBar).update(total=total, progress=done)
+
+    @property
+    def body_text(self) -> str:
+        """The summary text shown now ('' in any other state); for tests and export."""
+        if self.state != "output":
+            return ""
+        return str(self.query_one("#output-body", Static).content)

@@ -1,0 +1,107 @@
+"""The numbered list of an article's sections, marking those whose output is ready.
+
+Display only: the reader screen tells it which sections are ready and listens for
+`SectionList.Moved` (the highlight moved) and `SectionList.Opened` (enter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.table import Table
+from rich.text import Text
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from models.article import Section
+
+READY_MARK = "●"
+LEAD_TITLE = "Lead"
+COMPACT_BELOW = 28  # columns; narrower lists show one line per title
+
+
+def section_label(section: Section) -> str:
+    """The title a person sees for a section; the untitled lead is "Lead"."""
+    return section.title.strip() or LEAD_TITLE
+
+
+class SectionList(OptionList):
+    """Numbered section titles with a mark for sections whose output is ready."""
+
+    @dataclass
+    class Moved(Message):
+        """The highlight moved to the section at `index`."""
+
+        index: int
+
+    @dataclass
+    class Opened(Message):
+        """The person chose to read the section at `index`."""
+
+        index: int
+
+    ready: reactive[frozenset[int]] = reactive(frozenset(), init=False)
+    """Indexes of sections whose output for the current language and length is ready."""
+
+    def __init__(self, sections: Sequence[Section], *, id: str | None = None) -> None:
+        self._sections = tuple(sections)
+        self._compact = False
+        self._moved_to: int | None = None  # a highlight set by the screen, not the user
+        super().__init__(id=id)
+        self.add_options(self._section_options())
+
+    def _section_options(self) -> list[Option]:
+        return [
+            Option(self._section_prompt(position), id=f"section-{position}")
+            for position in range(len(self._sections))
+        ]
+
+    def _section_prompt(self, position: int) -> Table | Text:
+        # Titles come from the article, so they are plain `Text`, never markup.
+        mark = Text(READY_MARK if position in self.ready else " ", style="green")
+        number = Text(f"{position + 1:>2} ", style="dim")
+        title = Text(section_label(self._sections[position]))
+        if self._compact:
+            room = max(self.scrollable_content_region.width - len(mark) - len(number), 4)
+            title.truncate(room, overflow="ellipsis")
+            return Text.assemble(mark, number, title)
+        # A grid gives long titles a hanging indent.
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=4, no_wrap=True)
+        grid.add_column(ratio=1)
+        grid.add_row(mark + number, title)
+        return grid
+
+    def on_resize(self) -> None:
+        # In a narrow column wrapped titles would push most sections off screen.
+        compact = self.size.width < COMPACT_BELOW
+        if compact or compact != self._compact:
+            self._compact = compact
+            for position in range(len(self._sections)):
+                self.replace_option_prompt_at_index(position, self._section_prompt(position))
+
+    def watch_ready(self, old: frozenset[int], new: frozenset[int]) -> None:
+        for position in old ^ new:
+            if 0 <= position < len(self._sections):
+                self.replace_option_prompt_at_index(position, self._section_prompt(position))
+
+    def move_to(self, index: int) -> None:
+        """Highlight `index` without reporting it back as a move by the user."""
+        if self.highlighted != index:
+            self._moved_to = index
+            self.highlighted = index
+
+    def _on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        # Echoing the screen's own change back would race with the next key press.
+        if event.option_index == self._moved_to:
+            self._moved_to = None
+            return
+        self.post_message(self.Moved(event.option_index))
+
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(self.Opened(event.option_index))
