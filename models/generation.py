@@ -1,0 +1,421 @@
+"""Running `generate()`: length budgets, cancellation, batching, and a guard
+against output that is not a summary or a translation at all.
+
+Summary lengths are relative to the input: a fixed max_new_tokens would ask a
+two-sentence section for a 140-token "summary". Generation is cooperative: a
+StoppingCriteria checks the caller's `threading.Event` after every step, so a
+summary nobody wants any more stops within one decoder step. Small models
+sometimes loop ("the the the") or copy their input untranslated; such output is
+retried once with safer settings, then reported as a `GenerationError` rather
+than shown or cached.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import itertools
+import math
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from models import hf
+from models.errors import Cancelled, GenerationError
+from models.loader import LoadedModel
+from models.types import Length, Task
+
+RULES_VERSION = 1  # bump when budgets change: it is part of every settings key
+
+# (fraction of the input, floor, cap) of max_new_tokens per preset; min_new_tokens.
+SHORT_BUDGET = (0.5, 8, 60)  # about one sentence
+MEDIUM_BUDGET = (0.75, 16, 140)  # about three sentences
+LONG_CAP = 400  # a third of the section, but never unbounded
+MIN_NEW = {Length.SHORT: 8, Length.MEDIUM: 30, Length.LONG: 60}
+DEFAULT_BATCH_SIZE = 8
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """What one input is generated with; `kwargs()` goes to `model.generate`."""
+
+    max_new_tokens: int
+    min_new_tokens: int = 1
+    num_beams: int = 1
+    no_repeat_ngram_size: int = 3
+    repetition_penalty: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_new_tokens <= self.max_new_tokens:
+            raise ValueError(f"need 1 <= min_new_tokens <= max_new_tokens: {self}")
+
+    def kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": self.max_new_tokens,
+            "min_new_tokens": self.min_new_tokens,
+            "num_beams": self.num_beams,
+            "no_repeat_ngram_size": self.no_repeat_ngram_size,
+            "repetition_penalty": self.repetition_penalty,
+            "do_sample": False,
+        }
+        if self.num_beams > 1:
+            kwargs["early_stopping"] = True  # stop once num_beams hypotheses are done
+        return kwargs
+
+    def safer(self) -> GenerationSettings:
+        """The settings of the one retry after degenerate output."""
+        return replace(
+            self,
+            num_beams=max(4, self.num_beams),
+            no_repeat_ngram_size=3,
+            repetition_penalty=max(1.3, self.repetition_penalty),
+        )
+
+    def policy(self) -> tuple[int, int, float]:
+        """The part of the settings that one batch must share."""
+        return (self.num_beams, self.no_repeat_ngram_size, self.repetition_penalty)
+
+
+def summary_budget(length: Length, input_tokens: int) -> tuple[int, int]:
+    """(min_new_tokens, max_new_tokens) for a summary of `input_tokens` tokens.
+
+    Presets grow short < medium < long for any section of a few sentences; no
+    preset asks for more new tokens than the input has.
+    """
+    n = max(1, input_tokens)
+    short = _clamp(math.ceil(n * SHORT_BUDGET[0]), *SHORT_BUDGET[1:])
+    medium = _clamp(math.ceil(n * MEDIUM_BUDGET[0]), *MEDIUM_BUDGET[1:])
+    long = _clamp(max(math.ceil(n / 3), math.ceil(medium * 1.5)), 16, LONG_CAP)
+    wanted = {Length.SHORT: short, Length.MEDIUM: medium, Length.LONG: long}[length]
+    max_new = max(1, min(wanted, n))
+    min_new = max(1, min(MIN_NEW[length], max_new // 2))
+    return min_new, max_new
+
+
+def summary_settings(
+    length: Length, input_tokens: int, *, num_beams: int = 1, output_limit: int | None = None
+) -> GenerationSettings:
+    min_new, max_new = summary_budget(length, input_tokens)
+    if output_limit is not None:
+        max_new = max(1, min(max_new, output_limit))
+        min_new = min(min_new, max_new)
+    return GenerationSettings(max_new, min_new, num_beams=num_beams, no_repeat_ngram_size=3)
+
+
+def translation_settings(
+    input_tokens: int, *, num_beams: int = 1, output_limit: int
+) -> GenerationSettings:
+    """Room for a translation twice as long in tokens as its source (plus slack).
+
+    n-grams of 4 are blocked, not 3: a sentence may legitimately repeat a
+    three-word phrase, while a loop repeats much more.
+    """
+    max_new = max(1, min(output_limit, 2 * max(1, input_tokens) + 8))
+    return GenerationSettings(max_new, 1, num_beams=num_beams, no_repeat_ngram_size=4)
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+@dataclass(frozen=True)
+class Generated:
+    text: str
+    truncated: bool  # stopped at max_new_tokens, not at end-of-sequence
+
+
+def generate_checked(
+    loaded: LoadedModel,
+    texts: Sequence[str],
+    settings: Sequence[GenerationSettings],
+    *,
+    task: Task,
+    cancel: threading.Event | None = None,
+    extra: Mapping[str, Any] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
+    src_lang: str | None = None,
+) -> list[Generated]:
+    """`generate_texts`, then one retry with `safer()` settings for degenerate output.
+
+    Raises `GenerationError` when the retry is degenerate too, `Cancelled` on cancel.
+    """
+    run: dict[str, Any] = {
+        "cancel": cancel,
+        "extra": extra,
+        "batch_size": batch_size,
+        "src_lang": src_lang,
+    }
+    out = generate_texts(loaded, texts, settings, **run)
+    langs = {"source_lang": source_lang, "target_lang": target_lang}
+    bad = [i for i, g in enumerate(out) if degeneracy(g.text, texts[i], task=task, **langs)]
+    if not bad:
+        return out
+    retried = generate_texts(
+        loaded,
+        [texts[i] for i in bad],
+        [settings[i].safer() for i in bad],
+        **run,
+    )
+    for i, again in zip(bad, retried, strict=True):
+        reason = degeneracy(again.text, texts[i], task=task, **langs)
+        if reason:
+            raise GenerationError(f"{loaded.name} produced {reason} twice; try another model")
+        out[i] = again
+    return out
+
+
+def generate_texts(
+    loaded: LoadedModel,
+    texts: Sequence[str],
+    settings: Sequence[GenerationSettings],
+    *,
+    cancel: threading.Event | None = None,
+    extra: Mapping[str, Any] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    src_lang: str | None = None,
+) -> list[Generated]:
+    """One output per text, in order. Texts are sorted by length and batched
+    (less padding); a batch runs with its longest budget, and each output is
+    then cut to its own. `src_lang` is set on multilingual tokenizers (M2M100)
+    under the model's lock. Raises `Cancelled` when `cancel` is set."""
+    if len(texts) != len(settings):
+        raise ValueError("one GenerationSettings per text")
+    cancel = cancel or threading.Event()
+    order = sorted(range(len(texts)), key=lambda i: (settings[i].policy(), len(texts[i])))
+    results: list[Generated | None] = [None] * len(texts)
+    batch: list[int] = []
+    for i in order:
+        if batch and (
+            len(batch) == batch_size or settings[batch[0]].policy() != settings[i].policy()
+        ):
+            _run_batch(loaded, texts, settings, batch, results, cancel, extra, src_lang)
+            batch = []
+        batch.append(i)
+    if batch:
+        _run_batch(loaded, texts, settings, batch, results, cancel, extra, src_lang)
+    return [r for r in results if r is not None]
+
+
+def _run_batch(
+    loaded: LoadedModel,
+    texts: Sequence[str],
+    settings: Sequence[GenerationSettings],
+    batch: list[int],
+    results: list[Generated | None],
+    cancel: threading.Event,
+    extra: Mapping[str, Any] | None,
+    src_lang: str | None,
+) -> None:
+    if cancel.is_set():
+        raise Cancelled()
+    first = settings[batch[0]]
+    merged = replace(
+        first,
+        max_new_tokens=max(settings[i].max_new_tokens for i in batch),
+        min_new_tokens=min(settings[i].min_new_tokens for i in batch),
+    )
+    torch = hf.torch()
+    _acquire(loaded.lock, cancel)
+    try:
+        tokenizer = loaded.tokenizer
+        if src_lang is not None:
+            tokenizer.src_lang = src_lang  # shared tokenizer: only under the lock
+        encoded = tokenizer(
+            [texts[i] for i in batch],
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=loaded.max_input_tokens,
+        ).to(loaded.device)
+        criteria = hf.transformers().StoppingCriteriaList([_cancel_criteria_class()(cancel)])
+        try:
+            with torch.inference_mode():
+                output = loaded.model.generate(
+                    **encoded, **merged.kwargs(), **(extra or {}), stopping_criteria=criteria
+                )
+        except Exception as exc:
+            raise GenerationError(f"{loaded.name} failed to generate: {_first_line(exc)}") from exc
+        if cancel.is_set():
+            raise Cancelled()
+        for row, i in enumerate(batch):
+            results[i] = _decode(loaded, output[row].tolist(), settings[i].max_new_tokens, extra)
+    finally:
+        loaded.lock.release()
+
+
+def _decode(
+    loaded: LoadedModel, ids: list[int], max_new: int, extra: Mapping[str, Any] | None
+) -> Generated:
+    tokenizer = loaded.tokenizer
+    config = loaded.model.generation_config
+    if loaded.is_encoder_decoder:
+        ids = ids[1:]  # the decoder start token
+    ending = (
+        {config.eos_token_id}
+        if isinstance(config.eos_token_id, int)
+        else set(config.eos_token_id or [])
+    )
+    end = next((k for k, t in enumerate(ids) if t in ending), None)
+    finished = end is not None and end <= max_new
+    ids = ids[: min(end if end is not None else len(ids), max_new)]
+    # Language tokens (m2m100's forced __de__) are not always registered as special.
+    skip = set(getattr(tokenizer, "id_to_lang_token", {}) or {})
+    forced = (extra or {}).get("forced_bos_token_id")
+    if forced is not None:
+        skip.add(forced)
+    ids = [t for t in ids if t not in skip]
+    text = tokenizer.decode(ids, skip_special_tokens=True).strip()
+    return Generated(text=text, truncated=not finished)
+
+
+def _acquire(lock: threading.Lock, cancel: threading.Event) -> None:
+    while not lock.acquire(timeout=0.05):
+        if cancel.is_set():
+            raise Cancelled()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
+@functools.cache
+def _cancel_criteria_class() -> type:
+    base = hf.stopping_criteria_base()
+    torch = hf.torch()
+
+    class CancelCriteria(base):  # type: ignore[misc, valid-type]
+        """Stops every sequence of the batch once `event` is set."""
+
+        def __init__(self, event: threading.Event) -> None:
+            self.event = event
+
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full(
+                (input_ids.shape[0],),
+                self.event.is_set(),
+                dtype=torch.bool,
+                device=input_ids.device,
+            )
+
+    return CancelCriteria
+
+
+def __getattr__(name: str) -> Any:
+    # `CancelCriteria` subclasses transformers' StoppingCriteria, so the class can
+    # only exist once transformers is imported: built on first access.
+    if name == "CancelCriteria":
+        return _cancel_criteria_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --- degenerate output -------------------------------------------------------
+
+_LATIN_LANGS = frozenset(
+    {"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "nb", "nn", "fi", "pl", "cs"}
+    | {"sk", "sl", "hr", "bs", "ro", "hu", "tr", "id", "ms", "vi", "et", "lv", "lt", "ca"}
+    | {"eu", "gl", "af", "sq", "sw", "tl", "is", "ga", "cy", "mt", "lb", "eo"}
+)
+_SCRIPTS_OF_LANG: dict[str, frozenset[str]] = {
+    **{lang: frozenset({"LATIN"}) for lang in _LATIN_LANGS},
+    "zh": frozenset({"CJK"}),
+    "ja": frozenset({"CJK", "HIRAGANA", "KATAKANA"}),
+    "ko": frozenset({"HANGUL"}),
+    **{
+        lang: frozenset({"CYRILLIC"})
+        for lang in ("ru", "uk", "bg", "be", "mk", "kk", "ky", "mn", "sr")
+    },
+    **{lang: frozenset({"ARABIC"}) for lang in ("ar", "fa", "ur", "ps")},
+    "he": frozenset({"HEBREW"}),
+    "el": frozenset({"GREEK"}),
+    **{lang: frozenset({"DEVANAGARI"}) for lang in ("hi", "mr", "ne")},
+    "th": frozenset({"THAI"}),
+    "ka": frozenset({"GEORGIAN"}),
+    "hy": frozenset({"ARMENIAN"}),
+    "bn": frozenset({"BENGALI"}),
+    "ta": frozenset({"TAMIL"}),
+}
+_LETTER_RUN = re.compile(r"([^\W\d_])\1{11,}")  # one letter 12+ times: "aaaaaaaaaaaa"
+
+
+def degeneracy(
+    output: str,
+    source: str,
+    *,
+    task: Task | str,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
+) -> str | None:
+    """Why `output` is not a usable summary/translation of `source`, or None."""
+    text = output.strip()
+    if not any(ch.isalnum() for ch in text):
+        return "empty output"
+    if _is_loop(text):
+        return "a repetition loop"
+    if task == Task.TRANSLATION and _is_untranslated(text, source, target_lang):
+        return "an untranslated copy of its input"
+    return None
+
+
+def is_degenerate(
+    output: str,
+    source: str,
+    *,
+    task: Task | str,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
+) -> bool:
+    """Whether `output` is empty, a loop, or (translation) the input copied."""
+    reason = degeneracy(output, source, task=task, source_lang=source_lang, target_lang=target_lang)
+    return reason is not None
+
+
+def _is_loop(text: str) -> bool:
+    if _LETTER_RUN.search(text):
+        return True
+    words = text.split()
+    # Scripts without spaces (CJK) loop in characters, not words.
+    spaced = sum(ch.isspace() for ch in text) * 15 >= len(text)
+    units = words if spaced else [c for c in text if not c.isspace()]
+    same_run = 5 if units is words else 8
+    run = 1
+    for a, b in itertools.pairwise(units):
+        run = run + 1 if a == b else 1
+        if run >= same_run:
+            return True
+    n = 3 if units is words else 4
+    grams = [tuple(units[k : k + n]) for k in range(len(units) - n + 1)]
+    # A loop of period p repeated k times has about p distinct n-grams out of p*k.
+    return len(grams) >= 12 and len(set(grams)) / len(grams) < 0.5
+
+
+def _is_untranslated(output: str, source: str, target_lang: str | None) -> bool:
+    src = " ".join(source.split()).lower()
+    out = " ".join(output.split()).lower()
+    if sum(ch.isalpha() for ch in src) < 12:
+        return False  # names, numbers, codes: copying them is the right translation
+    wanted = _SCRIPTS_OF_LANG.get((target_lang or "").split("-")[0].lower())
+    if wanted and _dominant_script(src) not in wanted:
+        # en -> zh: a translation without a single Chinese character is a copy.
+        return not any(_script(ch) in wanted for ch in output[:2000])
+    if out == src:
+        return len(src.split()) >= 3
+    if len(src.split()) < 6:
+        return False
+    matcher = difflib.SequenceMatcher(None, out[:2000], src[:2000], autojunk=False)
+    return matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9
+
+
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "?").split(" ")[0] if ch.isalpha() else ""
+
+
+def _dominant_script(text: str) -> str:
+    counts = Counter(_script(ch) for ch in text[:2000] if ch.isalpha())
+    return counts.most_common(1)[0][0] if counts else ""

@@ -1,0 +1,57 @@
+"""Shared test setup: tiny models built once per session, and the `slow` marker.
+
+Model tests load tiny random-weight models through the real loading path (see
+scripts/make_tiny_models.py); tests that need real checkpoints or the network
+are marked `slow` and run only with `--run-slow`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Tiny models gain nothing from a second thread, and on a busy 2-core machine
+# OpenMP's spin-waiting made their generation several times slower. Read by
+# torch when it is first imported, which no test module does at import time.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        default=False,
+        help="also run tests marked slow (network, real model weights)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: needs --run-slow (network or real weights)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+def _make_tiny_models() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "make_tiny_models", ROOT / "scripts" / "make_tiny_models.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """{"summarizer": BART folder, "translator": Marian en->de folder,
+    "multilingual": M2M100 folder}, built once per session (~1 s after imports)."""
+    return _make_tiny_models().build_tiny_models(tmp_path_factory.mktemp("tiny-models"))

@@ -1,0 +1,257 @@
+"""Length budgets, batching, cancellation and the degenerate-output guard."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models import generation, hf
+from models.errors import Cancelled, GenerationError
+from models.generation import (
+    LONG_CAP,
+    GenerationSettings,
+    degeneracy,
+    generate_checked,
+    generate_texts,
+    is_degenerate,
+    summary_budget,
+    translation_settings,
+)
+from models.loader import LoadedModel, ModelLoader
+from models.types import Length, Task
+
+SENTENCE = "The city council met on Monday to discuss the new budget for schools and roads."
+
+
+@pytest.fixture(scope="module")
+def bart(tiny_models: dict[str, Path]) -> LoadedModel:
+    return ModelLoader().load(str(tiny_models["summarizer"]), device="cpu")
+
+
+def _spy_generate(monkeypatch: pytest.MonkeyPatch, loaded: LoadedModel) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+    real = loaded.model.generate
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loaded.model, "generate", spy)
+    return calls
+
+
+# --- budgets -------------------------------------------------------------------
+
+
+def test_presets_grow_for_a_typical_section() -> None:
+    budgets = [summary_budget(length, 400)[1] for length in Length]
+    assert budgets == sorted(budgets) and len(set(budgets)) == 3
+    assert budgets[0] <= 60 and budgets[1] <= 140
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 10, 30, 100, 400, 1024, 5000, 100_000])
+def test_budgets_stay_sensible_for_any_input(n: int) -> None:
+    previous = 0
+    for length in Length:
+        low, high = summary_budget(length, n)
+        assert 1 <= low <= high <= max(1, n)  # never more new tokens than the input has
+        assert high >= previous
+        previous = high
+    assert summary_budget(Length.LONG, n)[1] <= LONG_CAP
+
+
+def test_short_input_never_asks_for_many_tokens() -> None:
+    for length in Length:
+        low, high = summary_budget(length, 10)
+        assert high <= 10 and low <= 5
+
+
+def test_long_is_about_a_third_of_a_long_section() -> None:
+    assert summary_budget(Length.LONG, 900)[1] == 300
+    assert summary_budget(Length.LONG, 10_000)[1] == LONG_CAP
+
+
+def test_settings_validate_and_retry_is_safer() -> None:
+    with pytest.raises(ValueError):
+        GenerationSettings(max_new_tokens=5, min_new_tokens=6)
+    safer = GenerationSettings(max_new_tokens=20, num_beams=1).safer()
+    assert safer.num_beams >= 4 and safer.repetition_penalty > 1 and safer.no_repeat_ngram_size == 3
+    assert translation_settings(10, output_limit=500).max_new_tokens == 28
+    assert translation_settings(400, output_limit=126).max_new_tokens == 126
+
+
+# --- degenerate output -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "",
+        "   ",
+        "... ,,, !!",
+        "the cat sat on the mat. " * 8,
+        "no no no no no no",
+        "aaaaaaaaaaaaaaaaaaaa",
+        "的的的的的的的的的的",
+        "经济增长经济增长经济增长经济增长经济增长经济增长",
+    ],
+)
+def test_degenerate_outputs_are_caught(output: str) -> None:
+    assert is_degenerate(output, SENTENCE * 3, task=Task.SUMMARY)
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "The council discussed the budget for schools and roads on Monday.",
+        "Prices rose. Prices for food and energy rose sharply, official data show.",
+        "全球团结是抗击疫情的关键。卫生机构表示，各国必须合作。",
+        "The vote was 10-10.",
+    ],
+)
+def test_ordinary_outputs_pass(output: str) -> None:
+    assert not is_degenerate(output, SENTENCE, task=Task.SUMMARY)
+    assert degeneracy(output, SENTENCE, task=Task.TRANSLATION, target_lang="de") is None
+
+
+def test_untranslated_copies_are_caught() -> None:
+    source = "The minister said the government would support small businesses."
+    assert degeneracy(source, source, task=Task.TRANSLATION, target_lang="de") == (
+        "an untranslated copy of its input"
+    )
+    almost = source.replace("small", "smal")
+    assert is_degenerate(almost, source, task=Task.TRANSLATION, target_lang="de")
+    # Another script was asked for: any output without it is a copy.
+    assert is_degenerate(source[:30], source, task=Task.TRANSLATION, target_lang="zh")
+    assert not is_degenerate(
+        "部长说政府将支持COVID-19期间的小企业。", source, task="translation", target_lang="zh"
+    )
+    # Names and numbers are rightly copied; summaries may quote their source.
+    assert not is_degenerate(
+        "Berlin, 2020", "Berlin, 2020", task=Task.TRANSLATION, target_lang="de"
+    )
+    assert not is_degenerate(source, source, task=Task.SUMMARY)
+
+
+# --- generation ------------------------------------------------------------------
+
+
+def test_batch_runs_once_and_cuts_each_output_to_its_budget(
+    bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy_generate(monkeypatch, bart)
+    texts = [SENTENCE, SENTENCE * 2, "Prices rose.", SENTENCE * 3]
+    budgets = [GenerationSettings(max_new_tokens=n, min_new_tokens=1) for n in (3, 12, 5, 20)]
+    out = generate_texts(bart, texts, budgets)
+    assert len(calls) == 1 and calls[0]["max_new_tokens"] == 20
+    assert calls[0]["input_ids"].shape[0] == 4
+    for g, s in zip(out, budgets, strict=True):
+        assert g.text.strip()
+        assert (
+            len(bart.tokenizer(g.text, add_special_tokens=False)["input_ids"])
+            <= s.max_new_tokens + 2
+        )
+
+
+def test_batches_split_by_size_and_policy(
+    bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy_generate(monkeypatch, bart)
+    settings = [GenerationSettings(4, num_beams=1)] * 3 + [GenerationSettings(4, num_beams=2)] * 2
+    out = generate_texts(bart, [SENTENCE] * 5, settings, batch_size=2)
+    assert len(out) == 5
+    assert sorted(c["input_ids"].shape[0] for c in calls) == [1, 2, 2]
+    assert sorted(c["num_beams"] for c in calls) == [1, 1, 2]
+
+
+def test_cancelled_before_start(bart: LoadedModel) -> None:
+    event = threading.Event()
+    event.set()
+    with pytest.raises(Cancelled):
+        generate_texts(bart, [SENTENCE], [GenerationSettings(5)], cancel=event)
+
+
+def test_cancel_criteria_stops_every_sequence() -> None:
+    torch = hf.torch()
+    event = threading.Event()
+    criteria = generation.CancelCriteria(event)
+    assert isinstance(criteria, hf.stopping_criteria_base())
+    ids = torch.zeros((3, 4), dtype=torch.long)
+    assert not criteria(ids, None).any()
+    event.set()
+    assert criteria(ids, None).all()
+
+
+def test_cancel_mid_generation_stops_within_a_step(
+    bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another thread cancels after a few decoder steps: generation stops there."""
+    event = threading.Event()
+    steps: list[int] = []
+    decoder = bart.model.get_decoder()
+    real_forward = decoder.forward
+
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        steps.append(1)
+        if len(steps) == 3:
+            threading.Thread(target=event.set).start()
+            event.wait(5)
+        return real_forward(*args, **kwargs)
+
+    monkeypatch.setattr(decoder, "forward", forward)
+    with pytest.raises(Cancelled):
+        generate_texts(bart, [SENTENCE], [GenerationSettings(200, 150)], cancel=event)
+    assert 3 <= len(steps) <= 5  # not the 150+ steps asked for
+
+
+def test_degenerate_output_is_retried_once_with_safer_settings(
+    bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = bart.model.generate
+    calls: list[dict[str, Any]] = []
+    loop_id = bart.tokenizer(" the", add_special_tokens=False)["input_ids"][0]
+
+    def looping_first(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        out = real(*args, **kwargs)
+        if len(calls) == 1:  # a repetition loop, as small models produce
+            out[:, 1:] = loop_id
+        return out
+
+    monkeypatch.setattr(bart.model, "generate", looping_first)
+    settings = [GenerationSettings(12, 10)]
+    out = generate_checked(bart, [SENTENCE], settings, task=Task.SUMMARY)
+    assert len(calls) == 2
+    assert calls[1]["num_beams"] >= 4 and calls[1]["repetition_penalty"] > 1
+    assert not is_degenerate(out[0].text, SENTENCE, task=Task.SUMMARY)
+
+
+def test_degenerate_twice_is_a_generation_error(
+    bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = bart.model.generate
+    calls: list[int] = []
+
+    def always_empty(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        out = real(*args, **kwargs)
+        out[:, 1:] = bart.tokenizer.eos_token_id
+        return out
+
+    monkeypatch.setattr(bart.model, "generate", always_empty)
+    with pytest.raises(GenerationError) as info:
+        generate_checked(bart, [SENTENCE], [GenerationSettings(8)], task=Task.SUMMARY)
+    assert len(calls) == 2
+    assert "empty output" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_model_failure_is_one_line(bart: LoadedModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("index out of range in self\nlong traceback text")
+
+    monkeypatch.setattr(bart.model, "generate", broken)
+    with pytest.raises(GenerationError, match=r"failed to generate: index out of range in self$"):
+        generate_texts(bart, [SENTENCE], [GenerationSettings(4)])

@@ -1,0 +1,198 @@
+"""Loading tiny models through the real path: once per key, safely, with clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from models import hf
+from models.errors import ModelError
+from models.loader import ModelLoader, load_model, max_input_tokens
+
+ROOT = Path(__file__).resolve().parents[1]
+REV = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_loads_a_folder_ready_to_generate(tiny_models: dict[str, Path]) -> None:
+    loaded = ModelLoader().load(str(tiny_models["summarizer"]), device="cpu")
+    assert loaded.name == str(tiny_models["summarizer"])
+    assert loaded.revision is None
+    assert (loaded.device, loaded.precision) == ("cpu", "fp32")
+    assert loaded.max_input_tokens == 256  # the tiny BART's window
+    assert loaded.is_encoder_decoder
+    assert not loaded.model.training
+    assert type(loaded.model).__name__ == "BartForConditionalGeneration"
+    # The checkpoint's own length limits (min 56 tokens) must not reach generation.
+    assert loaded.model.generation_config.min_length is None
+    assert loaded.model.generation_config.max_length is None
+
+
+def test_marian_window_comes_from_the_tokenizer_and_config(tiny_models: dict[str, Path]) -> None:
+    loaded = ModelLoader().load(str(tiny_models["translator"]), device="cpu")
+    assert type(loaded.tokenizer).__name__ == "MarianTokenizer"
+    assert loaded.max_input_tokens == 128
+
+
+def test_max_input_tokens_ignores_unset_limits() -> None:
+    unset = SimpleNamespace(model_max_length=int(1e30))
+    assert max_input_tokens(unset, SimpleNamespace(max_position_embeddings=1024)) == 1024
+    assert max_input_tokens(SimpleNamespace(model_max_length=512), SimpleNamespace()) == 512
+    assert max_input_tokens(unset, SimpleNamespace()) == 512  # T5: no position table
+
+
+def test_same_key_gives_the_same_object(tiny_models: dict[str, Path]) -> None:
+    loader = ModelLoader()
+    source = str(tiny_models["summarizer"])
+    first = loader.load(source, device="cpu")
+    assert loader.load(source, device="cpu") is first
+    assert loader.load(source, device="cpu", quantize=True) is not first
+    assert len(loader.loaded()) == 2
+    assert loader.unload(source) == 2
+    assert loader.load(source, device="cpu") is not first
+
+
+def test_concurrent_loads_of_one_model_load_once(
+    tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auto = hf.transformers().AutoModelForSeq2SeqLM
+    real = auto.from_pretrained
+    calls: list[str] = []
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(str(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(auto, "from_pretrained", counting)
+    loader = ModelLoader()
+    barrier = threading.Barrier(4)
+    got: list[object] = []
+
+    def worker() -> None:
+        barrier.wait()
+        got.append(loader.load(str(tiny_models["translator"]), device="cpu"))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(got) == 4 and all(g is got[0] for g in got)
+    assert calls == [str(tiny_models["translator"])]
+
+
+def test_quantize_on_cpu_is_dynamic_int8(tiny_models: dict[str, Path]) -> None:
+    torch = hf.torch()
+    loaded = ModelLoader().load(str(tiny_models["summarizer"]), device="cpu", quantize=True)
+    assert loaded.precision == "int8"
+    quantized = torch.ao.nn.quantized.dynamic.Linear
+    assert any(isinstance(m, quantized) for m in loaded.model.modules())
+    assert not any(type(m) is torch.nn.Linear for m in loaded.model.modules())
+
+
+def test_pickle_only_checkpoint_is_refused(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    torch = hf.torch()
+    folder = _copy(tiny_models["summarizer"], tmp_path / "pickled")
+    model = ModelLoader().load(str(tiny_models["summarizer"]), device="cpu").model
+    torch.save(model.state_dict(), folder / "pytorch_model.bin")
+    (folder / "model.safetensors").unlink()
+    with pytest.raises(ModelError) as info:
+        ModelLoader().load(str(folder), device="cpu")
+    assert str(info.value).startswith(f"refusing pickle checkpoint {folder}")
+    assert "\n" not in str(info.value)
+    assert ModelLoader(allow_pickle=True).load(str(folder), device="cpu").model is not None
+
+
+@pytest.mark.parametrize(
+    ("breakage", "expected"),
+    [
+        ("corrupt_weights", "cannot load model"),
+        ("truncated_weights", "cannot load model"),
+        ("no_config", "no config.json"),
+        ("bad_config", "cannot load model"),
+        ("no_tokenizer", "no tokenizer files"),
+        ("other_tokenizer", "tokenizer has 600 tokens but the model 321"),
+    ],
+)
+def test_broken_folders_give_one_line_naming_the_model(
+    tiny_models: dict[str, Path], tmp_path: Path, breakage: str, expected: str
+) -> None:
+    base = "translator" if breakage == "other_tokenizer" else "summarizer"
+    folder = _copy(tiny_models[base], tmp_path / breakage)
+    weights = folder / "model.safetensors"
+    if breakage == "corrupt_weights":
+        weights.write_bytes(os.urandom(2000))
+    elif breakage == "truncated_weights":
+        weights.write_bytes(weights.read_bytes()[:5000])
+    elif breakage == "no_config":
+        (folder / "config.json").unlink()
+    elif breakage == "bad_config":
+        (folder / "config.json").write_text("{", encoding="utf-8")
+    elif breakage == "no_tokenizer":
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            (folder / name).unlink()
+    elif breakage == "other_tokenizer":
+        for name in ("source.spm", "target.spm", "vocab.json", "tokenizer_config.json"):
+            (folder / name).unlink()
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copy(tiny_models["summarizer"] / name, folder / name)
+    with pytest.raises(ModelError) as info:
+        ModelLoader().load(str(folder), device="cpu")
+    message = str(info.value)
+    assert expected in message
+    assert str(folder) in message
+    assert "\n" not in message
+
+
+def test_missing_folder_is_a_model_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="no model folder at"):
+        ModelLoader().load(str(tmp_path / "nowhere"), device="cpu")
+
+
+def test_snapshot_folder_records_its_revision(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    snapshot = tmp_path / "models--org--tiny" / "snapshots" / REV
+    _copy(tiny_models["summarizer"], snapshot)
+    loaded = load_model(str(snapshot), device="cpu")
+    assert loaded.revision == REV
+
+
+def test_hub_id_loads_offline_from_the_cache(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    repo = tmp_path / "hub" / "models--org--tiny-marian"
+    _copy(tiny_models["translator"], repo / "snapshots" / REV)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(REV, encoding="utf-8")
+    # HF_HUB_OFFLINE and the cache path are read when huggingface_hub is imported:
+    # a fresh interpreter sees them as a user's run would.
+    code = (
+        "import json\n"
+        "from models.loader import ModelLoader\n"
+        "from models.errors import ModelMissingError\n"
+        "m = ModelLoader().load('org/tiny-marian', device='cpu', local_files_only=True)\n"
+        "try:\n"
+        "    ModelLoader().load('org/absent', device='cpu', local_files_only=True)\n"
+        "    missing = None\n"
+        "except ModelMissingError as exc:\n"
+        "    missing = [str(exc), exc.model_id]\n"
+        "print(json.dumps([m.name, m.revision, m.max_input_tokens, missing]))\n"
+    )
+    env = {**os.environ, "HF_HOME": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    env.pop("HF_HUB_CACHE", None)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    name, revision, window, missing = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (name, revision, window) == ("org/tiny-marian", REV, 128)
+    assert missing[1] == "org/absent" and "not downloaded" in missing[0]

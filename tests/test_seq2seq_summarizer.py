@@ -1,0 +1,187 @@
+"""Seq2SeqSummarizer on a tiny BART: the contracts, not the wording (random weights)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.errors import Cancelled
+from models.generation import Generated, summary_budget
+from models.loader import LoadedModel, ModelLoader
+from models.seq2seq import Seq2SeqSummarizer, _trim_unfinished
+from models.types import Length, Summarizer
+
+SENTENCES = [
+    "The city council met on Monday to discuss the new budget for schools and roads.",
+    "Scientists say the vaccine trial will take at least another eighteen months.",
+    "Heavy rain caused flooding in several villages along the river on Sunday.",
+    "The minister said the government would support small businesses during the crisis.",
+    "Prices for food and energy rose sharply last year, according to official data.",
+]
+SECTION = " ".join(SENTENCES * 4)  # longer than the tiny 256-token window
+
+
+@pytest.fixture(scope="module")
+def bart(tiny_models: dict[str, Path]) -> LoadedModel:
+    return ModelLoader().load(str(tiny_models["summarizer"]), device="cpu")
+
+
+@pytest.fixture
+def summarizer(bart: LoadedModel) -> Seq2SeqSummarizer:
+    return Seq2SeqSummarizer(bart)
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, loaded: LoadedModel) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+    real = loaded.model.generate
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loaded.model, "generate", spy)
+    return calls
+
+
+def _tokens(loaded: LoadedModel, text: str) -> int:
+    return len(loaded.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def test_fits_the_protocol(summarizer: Seq2SeqSummarizer, bart: LoadedModel) -> None:
+    assert isinstance(summarizer, Summarizer)
+    assert summarizer.name == bart.name and summarizer.revision is None
+    assert summarizer.extractive is False
+    assert summarizer.languages == frozenset({"en"})
+
+
+def test_settings_key_names_every_setting(bart: LoadedModel) -> None:
+    greedy = Seq2SeqSummarizer(bart)
+    keys = {greedy.settings_key(length) for length in Length}
+    assert len(keys) == 3
+    assert greedy.settings_key(Length.SHORT) == Seq2SeqSummarizer(bart).settings_key(Length.SHORT)
+    assert Seq2SeqSummarizer(bart, num_beams=4).settings_key(Length.SHORT) not in keys
+    assert '"precision":"fp32"' in greedy.settings_key(Length.SHORT)
+
+
+def test_one_summary_per_text_in_one_batch(
+    summarizer: Seq2SeqSummarizer, bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy(monkeypatch, bart)
+    texts = [" ".join(SENTENCES[:k]) for k in (1, 3, 2, 5)]
+    out = summarizer.summarize(texts, Length.SHORT)
+    assert len(out) == 4 and all(s.strip() for s in out)
+    assert len(calls) == 1 and calls[0]["input_ids"].shape[0] == 4
+
+
+def test_empty_text_gives_empty_summary(summarizer: Seq2SeqSummarizer) -> None:
+    assert summarizer.summarize(["", "  \n"], Length.SHORT) == ["", ""]
+
+
+def test_presets_ask_for_growing_lengths(
+    summarizer: Seq2SeqSummarizer, bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy(monkeypatch, bart)
+    text = " ".join(SENTENCES)
+    assert 100 <= _tokens(bart, text) <= summarizer.window  # one window, no chunking
+    for length in Length:
+        summarizer.summarize([text], length)
+    asked = [c["max_new_tokens"] for c in calls]
+    assert asked == sorted(asked) and len(set(asked)) == 3
+    assert all(c["min_new_tokens"] >= 1 for c in calls)
+    assert all(c["no_repeat_ngram_size"] == 3 for c in calls)
+
+
+def test_short_input_gets_a_short_budget(
+    summarizer: Seq2SeqSummarizer, bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy(monkeypatch, bart)
+    text = "Prices rose sharply."
+    out = summarizer.summarize([text], Length.LONG)
+    n = _tokens(bart, text)
+    assert calls[0]["max_new_tokens"] <= n
+    assert _tokens(bart, out[0]) <= n + 2
+
+
+def test_long_section_is_chunked_and_its_summary_stays_short(
+    bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    words = " ".join(SENTENCES).split()
+    section = " ".join(SENTENCES * (20_000 // len(words) + 1))
+    assert len(section.split()) >= 20_000
+    summarizer = Seq2SeqSummarizer(bart, batch_size=32)  # fewer decoder steps: a faster test
+    chunks = summarizer.chunks(section, "en")
+    assert len(chunks) > 10
+    window = bart.max_input_tokens
+    assert all(len(bart.tokenizer(c)["input_ids"]) <= window for c in chunks)
+    calls = _spy(monkeypatch, bart)
+    out = summarizer.summarize([section], Length.SHORT)
+    assert len(calls) > 1
+    assert all(c["input_ids"].shape[1] <= window for c in calls)
+    # The last pass is a short summary of at most one window, whatever the section's
+    # length. (Re-tokenizing the tiny model's byte soup would not count its tokens.)
+    assert out[0].strip()
+    assert calls[-1]["input_ids"].shape[0] == 1
+    assert calls[-1]["max_new_tokens"] <= summary_budget(Length.SHORT, window)[1]
+    # Each level shrinks its input at least threefold.
+    assert all(c["max_new_tokens"] <= max(8, window // 3) for c in calls[:-1])
+
+
+def test_cancelled_before_the_call(summarizer: Seq2SeqSummarizer) -> None:
+    event = threading.Event()
+    event.set()
+    with pytest.raises(Cancelled):
+        summarizer.summarize([SECTION], Length.SHORT, cancel=event)
+
+
+def test_cancel_from_another_thread_stops_a_long_section(
+    summarizer: Seq2SeqSummarizer, bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy(monkeypatch, bart)
+    event = threading.Event()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            summarizer.summarize([SECTION * 20], Length.LONG, cancel=event)
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    while not calls and worker.is_alive():
+        worker.join(0.01)
+    event.set()
+    worker.join(30)
+    assert not worker.is_alive()
+    assert len(errors) == 1 and isinstance(errors[0], Cancelled)
+    assert len(calls) <= 2  # stopped in the first batch, not after all of them
+
+
+def test_a_summary_cut_by_its_budget_loses_the_unfinished_sentence() -> None:
+    cut = Generated("The council met. Prices rose. The minister said that", truncated=True)
+    assert _trim_unfinished(cut, "en") == "The council met. Prices rose."
+    whole = Generated("The council met. Prices rose", truncated=False)
+    assert _trim_unfinished(whole, "en") == "The council met. Prices rose"
+    single = Generated("The council met and", truncated=True)
+    assert _trim_unfinished(single, "en") == "The council met and"
+
+
+@pytest.mark.slow
+def test_real_default_models_summarize_and_translate() -> None:
+    """Needs the network (or both models in the hub cache) and ~2 GB of memory."""
+    from models.data import SAMPLE_ARTICLE
+    from models.seq2seq import Seq2SeqTranslator
+
+    text = Path(SAMPLE_ARTICLE).read_text(encoding="utf-8")[:3000]
+    loader = ModelLoader()
+    bart = loader.load("sshleifer/distilbart-cnn-12-6", device="cpu", local_files_only=False)
+    assert bart.max_input_tokens == 1024 and bart.revision
+    summaries = Seq2SeqSummarizer(bart).summarize([text], Length.SHORT)
+    assert 5 <= len(summaries[0].split()) <= 60
+    marian = loader.load("Helsinki-NLP/opus-mt-en-de", device="cpu", local_files_only=False)
+    assert marian.max_input_tokens == 512
+    german = Seq2SeqTranslator(marian, "en", "de").translate([summaries[0]])[0]
+    assert german and german != summaries[0]
