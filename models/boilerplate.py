@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from models.article import Block
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_MAX_CAPTION = 800  # characters; longer text is never a caption
 _CLOSERS = "\"'”’»)]）」』"
 # A sentence ends here (a question mark too, but see `is_body`).
 _TERMINAL = ".!?。！？…"
@@ -67,7 +68,9 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(
-    r"(?:by|von|par|por|di|door|av|af|作者|记者|記者)\s*[:：]?\s*\S", re.IGNORECASE
+    # Whole words only: "Paris attacks" and "Diplomats meet" are headlines, not bylines.
+    r"(?:(?:by|von|par|por|di|door|av|af)\b|作者|记者|記者)\s*[:：]?\s*\S",
+    re.IGNORECASE,
 )
 
 
@@ -136,7 +139,7 @@ def is_body_sentence(text: str) -> bool:
 
 def is_caption(text: str) -> bool:
     """A photo caption or credit: ends with "/Xinhua", "(Photo: ...)", starts "Photo:"."""
-    if len(text) > 800:
+    if len(text) > _MAX_CAPTION:
         return False
     if _CREDIT_START.match(text[:40]) and len(text.split()) <= 60:
         return True
@@ -206,7 +209,12 @@ def strip_boilerplate(blocks: Sequence[Block]) -> tuple[list[Block], list[str]]:
         if is_note(text):
             notes.append((i, text))
             continue
-        if out and out[-1].kind in ("paragraph", "caption") and out[-1].text == text:
+        if (
+            out
+            and out[-1].kind in ("paragraph", "caption")
+            and out[-1].text == text
+            and len(text) <= _MAX_CAPTION  # a repeated long paragraph is body, not a caption
+        ):
             out[-1] = Block("caption", text)  # a caption printed twice: under and beside a photo
             continue
         if is_caption(text):

@@ -19,6 +19,9 @@ from models.errors import InputError
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{1,40}$")
 _BLOCK_TAGS = frozenset({"p", "quote", "code", "item", "cell"})
+# A numeric reference to a control character ("&#27;"): lxml refuses the whole
+# document for one, and trafilatura then finds no article on a page that has one.
+_CONTROL_REF = re.compile(r"&#(?:x0*([0-9a-f]{1,6})|0*([0-9]{1,7}));?", re.IGNORECASE)
 
 
 def parse_html(html: str, *, source: str = "", url: str | None = None) -> Article:
@@ -27,7 +30,7 @@ def parse_html(html: str, *, source: str = "", url: str | None = None) -> Articl
     import trafilatura
     from lxml import etree
 
-    html = clean_text(html)
+    html = _CONTROL_REF.sub(_drop_control_ref, clean_text(html))
     name = source or "the page"
     try:
         xml = trafilatura.extract(
@@ -103,6 +106,12 @@ def _inside_block(element: object) -> bool:
             return True
         parent = parent.getparent()
     return False
+
+
+def _drop_control_ref(match: re.Match[str]) -> str:
+    hexa, decimal = match.groups()
+    code = int(hexa, 16) if hexa else int(decimal)
+    return "" if (code < 32 and code not in (9, 10, 13)) or code == 127 else match.group(0)
 
 
 def _text(text: str) -> str:

@@ -48,6 +48,9 @@ _EMPHASIS = (
 )
 # Escaped punctuation is parked in a private-use plane while emphasis is matched.
 _PARK = 0xF0000
+# Characters of the input already in the parking range would be "unparked" into
+# ASCII (U+F001B into ESC): they are replaced first.
+_PARKING = re.compile("[\U000f0000-\U000f007f]")
 
 
 def parse_markdown(text: str, *, source: str = "") -> Article:
@@ -84,6 +87,7 @@ def strip_inline(text: str, refs: frozenset[str] = frozenset()) -> tuple[str, li
     returned as captions, emphasis and code markers go; anything else, including
     `[bold red]`, stays literally.
     """
+    text = _PARKING.sub("\ufffd", text)
     text = _ESCAPE.sub(lambda m: chr(_PARK + ord(m.group(1))), text)
     captions = [
         " ".join((m.group(1) or m.group(2) or "").split())
@@ -123,9 +127,9 @@ def _ref_known(match: re.Match[str], refs: frozenset[str]) -> bool:
 
 
 def _unpark(text: str) -> str:
-    if not any(ord(ch) >= _PARK for ch in text):
+    if not _PARKING.search(text):
         return text
-    return "".join(chr(ord(ch) - _PARK) if ord(ch) >= _PARK else ch for ch in text)
+    return _PARKING.sub(lambda m: chr(ord(m.group(0)) - _PARK), text)
 
 
 def _read_blocks(lines: list[str]) -> tuple[list[tuple[str, int, str]], frozenset[str]]:

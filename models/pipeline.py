@@ -281,7 +281,17 @@ class Pipeline:
         if missing:
             order = list(missing)
             batch = [texts[missing[k][0]] for k in order]
-            produced = compute(batch)
+            try:
+                produced = compute(batch)
+            except (PrecisError, Cancelled):
+                raise
+            except Exception as exc:
+                # The model libraries' own errors (a tokenizer that cannot decode ids its
+                # model produced, a backend fault) are model failures, not precis bugs.
+                message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+                raise ModelError(
+                    f"{model.name} failed: {type(exc).__name__}: {message}".rstrip(": ")
+                ) from exc
             if len(produced) != len(batch):
                 raise ModelError(
                     f"{model.name} returned {len(produced)} outputs for {len(batch)} inputs"

@@ -116,6 +116,11 @@ class PrecisService:
         self._check(key)
         return self._pipeline.lookup(key)
 
+    @property
+    def offline(self) -> bool:
+        """Whether models can be downloaded in this run (not with --offline)."""
+        return bool(getattr(self.provider, "offline", False))
+
     def model_info(self) -> str:
         describe = getattr(self.provider, "describe", None)
         return describe() if callable(describe) else ""
@@ -274,13 +279,20 @@ class PrecisService:
         batch = [first]
         if first.batchable:
             group = (first.key.kind, first.key.lang, first.key.length)
-            for job in sorted(j for j in self._heap if not j.dropped):
-                if len(batch) >= self.batch_size:
-                    break
+            # Pop in priority order until the batch is full, putting back what does not
+            # fit: sorting the whole queue for every batch made long exports quadratic.
+            skipped: list[_Job] = []
+            while self._heap and len(batch) < self.batch_size:
+                job = heapq.heappop(self._heap)
+                if job.dropped:
+                    continue  # dropped jobs are never revived: they may leave the heap now
                 if job.batchable and (job.key.kind, job.key.lang, job.key.length) == group:
-                    job.dropped = True  # leaves the heap lazily
                     self._pending.pop(job.key, None)
                     batch.append(job)
+                else:
+                    skipped.append(job)
+            for job in skipped:
+                heapq.heappush(self._heap, job)
         self._running = batch
         self._cancel_running = threading.Event()
         return batch
@@ -299,6 +311,10 @@ class PrecisService:
                         hit = self._pipeline.lookup(j.key)
                         if hit is not None:
                             done.append(hit)
+                            # Cached since it was queued (e.g. a section with the same
+                            # text): served from the cache, and counted as such.
+                            with self._lock:
+                                self.stats.from_cache += 1
                 if fresh:
                     # Longest first keeps padding waste low within a sorted batch.
                     fresh.sort(key=lambda j: -len(self.article.sections[j.key.section].text))

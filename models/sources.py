@@ -250,8 +250,11 @@ def _read_limited(
 ) -> bytes:
     chunks: list[bytes] = []
     size = 0
+    # read1 returns what one socket read gives: read(n) would wait for all n bytes,
+    # so a server that trickles a byte at a time could outlast the deadline forever.
+    read = getattr(response, "read1", None) or response.read  # type: ignore[attr-defined]
     while True:
-        chunk = response.read(_CHUNK)  # type: ignore[attr-defined]
+        chunk = read(_CHUNK)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)

@@ -363,6 +363,8 @@ class ReaderScreen(Screen[None]):
     def _failure_hint(self, failure: Failure) -> str | None:
         if not failure.model_id:
             return "Press r to try again, or l to pick another language."
+        if self.service.offline:
+            return "Everything else keeps working."
         key = self._keys_for("download") or "d"
         size = human_size(failure.size_bytes)
         size = f" ({size})" if size else ""
@@ -419,7 +421,8 @@ class ReaderScreen(Screen[None]):
             return (
                 self._failure is not None
                 and self._failure.model_id is not None
-                and (self._downloading is None)
+                and self._downloading is None
+                and not self.service.offline
             )
         return True
 
