@@ -190,8 +190,11 @@ class ModelProvider:
         """E.g. "distilbart-cnn-12-6 · int8 · greedy" (or "extractive")."""
         if self.settings.summarizer == EXTRACTIVE:
             return EXTRACTIVE
-        parts = [_short_name(self.settings.summarizer)]
         summarizer: Any = self._summarizer
+        if summarizer is None and not self._on_disk(self.settings.summarizer):
+            # The service falls back to extractive summaries until it is downloaded.
+            return f"{EXTRACTIVE} ({_short_name(self.settings.summarizer)} not downloaded)"
+        parts = [_short_name(self.settings.summarizer)]
         loaded = getattr(summarizer, "loaded", None)
         if loaded is not None:
             parts.append(loaded.precision)
@@ -213,6 +216,13 @@ class ModelProvider:
         return " | ".join(parts)
 
     # -- internals -------------------------------------------------------------------
+
+    def _on_disk(self, model: str) -> bool:
+        try:
+            hub.resolve(model, offline=True, cache_dir=self._cache_dir)
+        except ModelError:
+            return False
+        return True
 
     def _resolve(self, model: str) -> hub.ResolvedModel:
         return hub.resolve(model, offline=self.offline, cache_dir=self._cache_dir)

@@ -214,3 +214,10 @@ def test_download_offline_is_a_clear_error_unless_already_there(tiny: dict, tmp_
         provider.download("Helsinki-NLP/opus-mt-en-de", lambda d, t: None, threading.Event())
     install(tmp_path, "Helsinki-NLP/opus-mt-en-de", tiny["translator"])
     provider.download("Helsinki-NLP/opus-mt-en-de", lambda d, t: None, threading.Event())
+
+
+def test_description_says_when_the_summarizer_is_not_downloaded(tiny: dict, tmp_path: Path) -> None:
+    absent = ModelProvider(Settings(offline=True), cache_dir=tmp_path / "empty-hub")
+    assert absent.describe_summarizer() == "extractive (distilbart-cnn-12-6 not downloaded)"
+    present = ModelProvider(Settings(summarizer=str(tiny["summarizer"]), offline=True))
+    assert not present.describe_summarizer().startswith("extractive")
