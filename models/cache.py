@@ -166,7 +166,7 @@ class ResultCache:
     def _connect(self, path: Path) -> None:
         _check_header(path)
         writer = self._writer = self._new_connection(path)
-        mode = writer.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = self._set_wal(writer)
         if str(mode).lower() != "wal":
             self._warn(f"cache at {path} cannot use WAL mode ({mode}); sharing it may be slower")
         writer.execute("PRAGMA synchronous = NORMAL")
@@ -189,6 +189,19 @@ class ResultCache:
             self._transaction(writer, create)
         self._reader = self._new_connection(path)
         self._reader.execute("PRAGMA query_only = 1")
+
+    @staticmethod
+    def _set_wal(conn: sqlite3.Connection) -> str:
+        """Switch to WAL; retried, because SQLite answers "locked" at once, without its
+        busy timeout, when another process switches the same new file at that moment."""
+        for attempt in range(_RETRIES):
+            try:
+                return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or attempt == _RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _new_connection(path: Path) -> sqlite3.Connection:

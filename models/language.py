@@ -132,8 +132,14 @@ def detect_language(text: str) -> str:
         return by_script
     # Sum the probabilities of labels that mean the same language here (zh, yue
     # and wuu; ar, arz and ary), so that dialect labels do not split the vote.
+    try:
+        identifier = _get_identifier()
+    except OSError:
+        # py3langid unpacks its model into a temporary file: with no room on disk,
+        # guessing English beats failing to open the article at all.
+        return FALLBACK
     votes: dict[str, float] = {}
-    for label, probability in _get_identifier().rank(sample):
+    for label, probability in identifier.rank(sample):
         code = _ALIASES.get(label, label)
         votes[code] = votes.get(code, 0.0) + probability
     code, confidence = max(votes.items(), key=lambda item: item[1])

@@ -61,7 +61,7 @@ def parse_html(html: str, *, source: str = "", url: str | None = None) -> Articl
     if dateline is None and root.get("date"):
         dateline = root.get("date")
     blocks, notes = strip_boilerplate(blocks)
-    if not any(b.kind == "paragraph" for b in blocks):
+    if not _has_prose([b.text for b in blocks if b.kind == "paragraph"]):
         raise InputError(f"{name} is an HTML page with no article text")
     return assemble_article(
         title, blocks, dateline=dateline, byline=byline, notes=notes, source=source
@@ -120,3 +120,17 @@ def _text(text: str) -> str:
 
 def _one_line(error: Exception) -> str:
     return " ".join(str(error).split()) or type(error).__name__
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+MIN_PROSE_LETTERS = 40  # a navigation bar or a table of numbers is not an article
+
+
+def _has_prose(paragraphs: list[str]) -> bool:
+    """Whether the extracted paragraphs hold words, not just links, digits and cells."""
+    letters = 0
+    for paragraph in paragraphs:
+        letters += sum(len(word) for word in _WORD.findall(paragraph))
+        if letters >= MIN_PROSE_LETTERS:
+            return True
+    return False
