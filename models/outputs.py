@@ -46,6 +46,9 @@ class Output:
     whole: bool  # the section was shorter than the summary asked, so it is given whole
     from_cache: bool
     note: str | None = None
+    # Set on an extractive fallback: the abstractive model that would have been used.
+    missing_model: str | None = None
+    missing_size: int | None = None
 
     @property
     def text(self) -> str:

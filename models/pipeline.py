@@ -34,6 +34,7 @@ class _Chosen:
     summarizer: Summarizer
     note: str | None = None
     cacheable: bool = True  # False for a fallback: do not store it as the final output
+    missing: ModelMissingError | None = None  # the model a download would bring back
 
 
 class Pipeline:
@@ -209,13 +210,24 @@ class Pipeline:
         models = (*models, summarizer.name)
         final, more = self._translate(summaries, text_lang, lang, cancel, force)
         models = (*models, *more)
+        missing = chosen.missing
         outputs = [
-            Output(keys[i], _paragraphs(t), models, summarizer.extractive, False, False, note)
+            Output(
+                keys[i],
+                _paragraphs(t),
+                models,
+                summarizer.extractive,
+                False,
+                False,
+                note,
+                missing_model=missing.model_id if missing else None,
+                missing_size=missing.size_bytes if missing else None,
+            )
             for i, t in zip(todo, final, strict=True)
         ]
         if chosen.cacheable:
             self._store(outputs)
-        results.update(dict(zip(todo, outputs, strict=True), strict=True))
+        results.update(zip(todo, outputs, strict=True))
 
     def _choose_summarizer(self) -> _Chosen:
         try:
@@ -224,7 +236,8 @@ class Pipeline:
             if not self.fallback_extractive:
                 raise
             note = f"extractive: {exc}"
-            return _Chosen(self.provider.extractive(), note, cacheable=False)
+            missing = exc if isinstance(exc, ModelMissingError) else None
+            return _Chosen(self.provider.extractive(), note, cacheable=False, missing=missing)
 
     def _translate(
         self, texts: list[str], source: str, target: str, cancel: threading.Event, force: bool

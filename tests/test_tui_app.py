@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, ProgressBar, Static
@@ -640,3 +641,33 @@ def test_first_screen_loads_neither_torch_nor_transformers(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split()[-2:] == ["False", "False"]
+
+
+async def test_extractive_stand_in_offers_the_summarizer_download(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default summarizer is not on disk (and not offline): extractive summaries
+    are shown, marked, and `d` offers the abstractive model."""
+    from models.provider import ModelProvider
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # scripts/test sets it
+
+    settings = Settings(lang="en", cache_path=tmp_path / "c.sqlite3")
+    provider = ModelProvider(settings, cache_dir=tmp_path / "empty-hub")
+    service = PrecisService(
+        read_article(None), provider, ResultCache(None), source_lang="en", prefetch=False
+    )
+    app = PrecisApp(service, settings, state_path=tmp_path / "state.json")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = reader(app)
+        await wait_for(pilot, lambda: pane(app).state == "output", timeout=30)
+        # A stand-in is not stored as the final output: the real model replaces it later.
+        assert service.peek(screen.summary_key) is None
+        note = str(screen.query_one("#output-note", Static).content)
+        assert "sshleifer/distilbart-cnn-12-6" in note and note.startswith("extractive")
+        assert screen.check_action("download", ())
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmDownload)
+        await pilot.press("n")
+        assert app.screen is screen
+    service.close()

@@ -152,6 +152,7 @@ class ReaderScreen(Screen[None]):
         self._failure: Failure | None = None  # the failure on screen, for `d`
         self._downloading: str | None = None
         self._confirmed_downloads: set[str] = set()
+        self._offered: set[str] = set()  # models whose download was offered in a toast
         self._translation_asked: OutputKey | None = None
         self._force_translation = False  # recompute it once the summary has settled
 
@@ -338,6 +339,14 @@ class ReaderScreen(Screen[None]):
         if key == self.summary_key:
             self._show_output(output)
             self._failure = None
+            if output.missing_model and not self.service.offline:
+                # An extractive stand-in: offer the abstractive model's download.
+                self._failure = Failure(
+                    key, output.note or "", output.missing_model, output.missing_size
+                )
+                if output.missing_model not in self._offered:
+                    self._offered.add(output.missing_model)
+                    self.notify(self._failure_hint(self._failure) or "", timeout=8)
             self.refresh_bindings()
             self._request_translation()
             if not output.from_cache:
