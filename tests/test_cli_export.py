@@ -223,3 +223,21 @@ def test_offline_with_default_models_absent_fails_fast(cache: Path, tmp_path: Pa
     assert "sshleifer/distilbart-cnn-12-6" in lines[0] and "precis models pull" in lines[0]
     assert "GB" in lines[0] or "MB" in lines[0]
     assert elapsed < 5, f"took {elapsed:.1f} s"
+
+
+def test_unreachable_hub_gives_one_line_within_seconds(cache: Path, tmp_path: Path) -> None:
+    # Not offline, but the hub cannot be reached (a closed local port stands in for
+    # "no network", so the test never downloads anything on a connected machine).
+    env = {
+        "HF_HOME": str(tmp_path / "empty-hf-home"),
+        "HF_HUB_OFFLINE": "0",
+        "HF_ENDPOINT": "http://127.0.0.1:9",
+    }
+    start = time.monotonic()
+    result = run_precis("export", "--lang", "de", cache=cache, env=env)
+    elapsed = time.monotonic() - start
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "cannot be reached" in lines[0] and "precis models pull" in lines[0]
+    assert elapsed < 5, f"took {elapsed:.1f} s"

@@ -179,20 +179,25 @@ def _ensure_models(service, settings: Settings) -> None:
 def _download_with_progress(provider, model_id: str) -> None:
     cancel = threading.Event()
     tty = sys.stderr.isatty()
+    announced = False
 
     def progress(done: int, total: int | None) -> None:
-        if not tty:
-            return
-        size = f"{done / 1e6:.0f}/{total / 1e6:.0f} MB" if total else f"{done / 1e6:.0f} MB"
-        print(f"\rprecis: downloading {model_id}: {size}", end="", file=sys.stderr)
+        # Announced at the first progress report, i.e. once the hub has answered, so an
+        # unreachable hub gives its one-line error alone.
+        nonlocal announced
+        if not announced:
+            announced = True
+            print(f"precis: downloading {model_id}", file=sys.stderr)
+        if tty:
+            size = f"{done / 1e6:.0f}/{total / 1e6:.0f} MB" if total else f"{done / 1e6:.0f} MB"
+            print(f"\rprecis: {model_id}: {size}", end="", file=sys.stderr)
 
-    print(f"precis: downloading {model_id} ...", file=sys.stderr)
     try:
         provider.download(model_id, progress, cancel)
     except KeyboardInterrupt:
         cancel.set()
         raise
-    if tty:
+    if tty and announced:
         print(file=sys.stderr)
 
 
