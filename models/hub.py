@@ -19,16 +19,15 @@ import os
 import re
 import shutil
 import sys
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from models.catalog import approx_size, format_size
 from models.errors import ModelError, ModelMissingError
 
 if TYPE_CHECKING:
+    from models.hub_download import download as download
     from models.settings import Settings
 
 _TRUE = {"1", "on", "yes", "true"}
@@ -178,30 +177,14 @@ def one_line(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def download(
-    model_id: str,
-    *,
-    progress: Callable[[int, int | None], None],
-    cancel: threading.Event,
-    timeout: float = 30.0,
-    offline: bool = False,
-    endpoint: str | None = None,
-    cache_dir: Path | None = None,
-    allow_pickle: bool = False,
-) -> ResolvedModel:
-    """Download `model_id` into the hub cache: see `models.hub_download.download`."""
-    from models.hub_download import download as _download
+def __getattr__(name: str) -> Any:
+    # `hub.download` is `models.hub_download.download`, imported on first use: that
+    # module builds on this one, so it cannot be imported at the top of this file.
+    if name == "download":
+        from models.hub_download import download
 
-    return _download(
-        model_id,
-        progress=progress,
-        cancel=cancel,
-        timeout=timeout,
-        offline=offline,
-        endpoint=endpoint,
-        cache_dir=cache_dir,
-        allow_pickle=allow_pickle,
-    )
+        return download
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- disk ----------------------------------------------------------------------------

@@ -2,17 +2,23 @@
 
 Model tests load tiny random-weight models through the real loading path (see
 scripts/make_tiny_models.py); tests that need real checkpoints or the network
-are marked `slow` and run only with `--run-slow`.
+are marked `slow` and run only with `--run-slow`. The loaded tiny models and a
+spy on `generate` are shared here by the generation and seq2seq tests.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from models.loader import LoadedModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,3 +61,45 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """{"summarizer": BART folder, "translator": Marian en->de folder,
     "multilingual": M2M100 folder}, built once per session (~1 s after imports)."""
     return _make_tiny_models().build_tiny_models(tmp_path_factory.mktemp("tiny-models"))
+
+
+def _load(folder: Path) -> LoadedModel:
+    from models.loader import ModelLoader
+
+    return ModelLoader().load(str(folder), device="cpu")
+
+
+@pytest.fixture(scope="module")
+def bart(tiny_models: dict[str, Path]) -> LoadedModel:
+    """The tiny BART summarizer, loaded once per test module."""
+    return _load(tiny_models["summarizer"])
+
+
+@pytest.fixture(scope="module")
+def marian(tiny_models: dict[str, Path]) -> LoadedModel:
+    """The tiny Marian en->de translator, loaded once per test module."""
+    return _load(tiny_models["translator"])
+
+
+@pytest.fixture(scope="module")
+def m2m(tiny_models: dict[str, Path]) -> LoadedModel:
+    """The tiny multilingual M2M100 translator, loaded once per test module."""
+    return _load(tiny_models["multilingual"])
+
+
+@pytest.fixture
+def spy_generate(monkeypatch: pytest.MonkeyPatch) -> Callable[[LoadedModel], list[dict[str, Any]]]:
+    """`spy_generate(loaded)`: the keyword arguments of each later `generate` call, in order."""
+
+    def spy_on(loaded: LoadedModel) -> list[dict[str, Any]]:
+        calls: list[dict[str, Any]] = []
+        real = loaded.model.generate
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            calls.append(kwargs)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(loaded.model, "generate", spy)
+        return calls
+
+    return spy_on

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from db_checks import integrity
 
 from models.cache import ResultCache
 
@@ -36,14 +37,6 @@ def start_writer(*args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def integrity(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def fill(path: Path, count: int = 300) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import corpus
 import pytest
+from db_checks import integrity
 
 from models.cache import ResultCache
 from models.export import export_data
@@ -122,14 +123,6 @@ def finish(proc: subprocess.Popen[bytes], out: Path, timeout: float = 120) -> Ru
 def precis(*args: str, cache: Path, out: Path, extra_env: dict[str, str] | None = None) -> Run:
     proc = start(["-m", "tui", "export", *args], cache, out, extra_env=extra_env)
     return finish(proc, out)
-
-
-def integrity(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def rows(path: Path) -> int:

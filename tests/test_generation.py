@@ -3,44 +3,26 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from models import generation, hf
+from models.degenerate import degeneracy, is_degenerate
 from models.errors import Cancelled, GenerationError
 from models.generation import (
     LONG_CAP,
     GenerationSettings,
-    degeneracy,
     generate_checked,
     generate_texts,
-    is_degenerate,
     summary_budget,
     translation_settings,
 )
-from models.loader import LoadedModel, ModelLoader
+from models.loader import LoadedModel
 from models.types import Length, Task
 
 SENTENCE = "The city council met on Monday to discuss the new budget for schools and roads."
-
-
-@pytest.fixture(scope="module")
-def bart(tiny_models: dict[str, Path]) -> LoadedModel:
-    return ModelLoader().load(str(tiny_models["summarizer"]), device="cpu")
-
-
-def _spy_generate(monkeypatch: pytest.MonkeyPatch, loaded: LoadedModel) -> list[dict[str, Any]]:
-    calls: list[dict[str, Any]] = []
-    real = loaded.model.generate
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(loaded.model, "generate", spy)
-    return calls
 
 
 # --- budgets -------------------------------------------------------------------
@@ -140,9 +122,9 @@ def test_untranslated_copies_are_caught() -> None:
 
 
 def test_batch_runs_once_and_cuts_each_output_to_its_budget(
-    bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+    bart: LoadedModel, spy_generate: Callable[[LoadedModel], list[dict[str, Any]]]
 ) -> None:
-    calls = _spy_generate(monkeypatch, bart)
+    calls = spy_generate(bart)
     texts = [SENTENCE, SENTENCE * 2, "Prices rose.", SENTENCE * 3]
     budgets = [GenerationSettings(max_new_tokens=n, min_new_tokens=1) for n in (3, 12, 5, 20)]
     out = generate_texts(bart, texts, budgets)
@@ -157,9 +139,9 @@ def test_batch_runs_once_and_cuts_each_output_to_its_budget(
 
 
 def test_batches_split_by_size_and_policy(
-    bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+    bart: LoadedModel, spy_generate: Callable[[LoadedModel], list[dict[str, Any]]]
 ) -> None:
-    calls = _spy_generate(monkeypatch, bart)
+    calls = spy_generate(bart)
     settings = [GenerationSettings(4, num_beams=1)] * 3 + [GenerationSettings(4, num_beams=2)] * 2
     out = generate_texts(bart, [SENTENCE] * 5, settings, batch_size=2)
     assert len(out) == 5

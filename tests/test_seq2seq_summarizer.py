@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,26 +25,9 @@ SENTENCES = [
 SECTION = " ".join(SENTENCES * 4)  # longer than the tiny 256-token window
 
 
-@pytest.fixture(scope="module")
-def bart(tiny_models: dict[str, Path]) -> LoadedModel:
-    return ModelLoader().load(str(tiny_models["summarizer"]), device="cpu")
-
-
 @pytest.fixture
 def summarizer(bart: LoadedModel) -> Seq2SeqSummarizer:
     return Seq2SeqSummarizer(bart)
-
-
-def _spy(monkeypatch: pytest.MonkeyPatch, loaded: LoadedModel) -> list[dict[str, Any]]:
-    calls: list[dict[str, Any]] = []
-    real = loaded.model.generate
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(loaded.model, "generate", spy)
-    return calls
 
 
 def _tokens(loaded: LoadedModel, text: str) -> int:
@@ -67,9 +51,11 @@ def test_settings_key_names_every_setting(bart: LoadedModel) -> None:
 
 
 def test_one_summary_per_text_in_one_batch(
-    summarizer: Seq2SeqSummarizer, bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+    summarizer: Seq2SeqSummarizer,
+    bart: LoadedModel,
+    spy_generate: Callable[[LoadedModel], list[dict[str, Any]]],
 ) -> None:
-    calls = _spy(monkeypatch, bart)
+    calls = spy_generate(bart)
     texts = [" ".join(SENTENCES[:k]) for k in (1, 3, 2, 5)]
     out = summarizer.summarize(texts, Length.SHORT)
     assert len(out) == 4 and all(s.strip() for s in out)
@@ -81,9 +67,11 @@ def test_empty_text_gives_empty_summary(summarizer: Seq2SeqSummarizer) -> None:
 
 
 def test_presets_ask_for_growing_lengths(
-    summarizer: Seq2SeqSummarizer, bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+    summarizer: Seq2SeqSummarizer,
+    bart: LoadedModel,
+    spy_generate: Callable[[LoadedModel], list[dict[str, Any]]],
 ) -> None:
-    calls = _spy(monkeypatch, bart)
+    calls = spy_generate(bart)
     text = " ".join(SENTENCES)
     assert 100 <= _tokens(bart, text) <= summarizer.window  # one window, no chunking
     for length in Length:
@@ -95,9 +83,11 @@ def test_presets_ask_for_growing_lengths(
 
 
 def test_short_input_gets_a_short_budget(
-    summarizer: Seq2SeqSummarizer, bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+    summarizer: Seq2SeqSummarizer,
+    bart: LoadedModel,
+    spy_generate: Callable[[LoadedModel], list[dict[str, Any]]],
 ) -> None:
-    calls = _spy(monkeypatch, bart)
+    calls = spy_generate(bart)
     text = "Prices rose sharply."
     out = summarizer.summarize([text], Length.LONG)
     n = _tokens(bart, text)
@@ -106,7 +96,7 @@ def test_short_input_gets_a_short_budget(
 
 
 def test_long_section_is_chunked_and_its_summary_stays_short(
-    bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+    bart: LoadedModel, spy_generate: Callable[[LoadedModel], list[dict[str, Any]]]
 ) -> None:
     words = " ".join(SENTENCES).split()
     section = " ".join(SENTENCES * (20_000 // len(words) + 1))
@@ -116,7 +106,7 @@ def test_long_section_is_chunked_and_its_summary_stays_short(
     assert len(chunks) > 10
     window = bart.max_input_tokens
     assert all(len(bart.tokenizer(c)["input_ids"]) <= window for c in chunks)
-    calls = _spy(monkeypatch, bart)
+    calls = spy_generate(bart)
     out = summarizer.summarize([section], Length.SHORT)
     assert len(calls) > 1
     assert all(c["input_ids"].shape[1] <= window for c in calls)
@@ -137,9 +127,11 @@ def test_cancelled_before_the_call(summarizer: Seq2SeqSummarizer) -> None:
 
 
 def test_cancel_from_another_thread_stops_a_long_section(
-    summarizer: Seq2SeqSummarizer, bart: LoadedModel, monkeypatch: pytest.MonkeyPatch
+    summarizer: Seq2SeqSummarizer,
+    bart: LoadedModel,
+    spy_generate: Callable[[LoadedModel], list[dict[str, Any]]],
 ) -> None:
-    calls = _spy(monkeypatch, bart)
+    calls = spy_generate(bart)
     event = threading.Event()
     errors: list[BaseException] = []
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from models import seq2seq
 from models.errors import Cancelled, ModelError
 from models.generation import Generated
-from models.loader import LoadedModel, ModelLoader
+from models.loader import LoadedModel
 from models.seq2seq import Seq2SeqTranslator
 from models.types import Translator
 
@@ -20,28 +20,6 @@ PARAGRAPHS = [
     "Heavy rain caused flooding in several villages. Doctors warn that hospitals are full.",
     "The museum will reopen next month.",
 ]
-
-
-@pytest.fixture(scope="module")
-def marian(tiny_models: dict[str, Path]) -> LoadedModel:
-    return ModelLoader().load(str(tiny_models["translator"]), device="cpu")
-
-
-@pytest.fixture(scope="module")
-def m2m(tiny_models: dict[str, Path]) -> LoadedModel:
-    return ModelLoader().load(str(tiny_models["multilingual"]), device="cpu")
-
-
-def _spy(monkeypatch: pytest.MonkeyPatch, loaded: LoadedModel) -> list[dict[str, Any]]:
-    calls: list[dict[str, Any]] = []
-    real = loaded.model.generate
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(loaded.model, "generate", spy)
-    return calls
 
 
 def test_fits_the_protocol(marian: LoadedModel) -> None:
@@ -55,9 +33,9 @@ def test_fits_the_protocol(marian: LoadedModel) -> None:
 
 
 def test_keeps_paragraphs_and_batches_sentences(
-    marian: LoadedModel, monkeypatch: pytest.MonkeyPatch
+    marian: LoadedModel, spy_generate: Callable[[LoadedModel], list[dict[str, Any]]]
 ) -> None:
-    calls = _spy(monkeypatch, marian)
+    calls = spy_generate(marian)
     texts = ["\n\n".join(PARAGRAPHS), PARAGRAPHS[2], ""]
     out = Seq2SeqTranslator(marian, "en", "de").translate(texts)
     assert len(out) == 3
@@ -76,8 +54,10 @@ def test_sentences_are_translated_one_by_one(marian: LoadedModel) -> None:
     assert together == " ".join(alone)
 
 
-def test_no_piece_exceeds_the_window(marian: LoadedModel, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = _spy(monkeypatch, marian)
+def test_no_piece_exceeds_the_window(
+    marian: LoadedModel, spy_generate: Callable[[LoadedModel], list[dict[str, Any]]]
+) -> None:
+    calls = spy_generate(marian)
     run_on = " ".join(["the council discussed the budget and the roads"] * 60)  # no full stop
     out = Seq2SeqTranslator(marian, "en", "de").translate([run_on + "\n\n" + PARAGRAPHS[2]])
     assert len(out[0].split("\n\n")) == 2
@@ -106,9 +86,9 @@ def test_cancelled_translation(marian: LoadedModel) -> None:
 
 
 def test_multilingual_model_gets_source_and_forced_target(
-    m2m: LoadedModel, monkeypatch: pytest.MonkeyPatch
+    m2m: LoadedModel, spy_generate: Callable[[LoadedModel], list[dict[str, Any]]]
 ) -> None:
-    calls = _spy(monkeypatch, m2m)
+    calls = spy_generate(m2m)
     translator = Seq2SeqTranslator(m2m, "fr", "de", forced_bos_lang="de")
     out = translator.translate([PARAGRAPHS[0]])
     de = m2m.tokenizer.get_lang_id("de")

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import os
 import random
-import sqlite3
 import time
 from pathlib import Path
 
 import psutil
 import pytest
+from db_checks import integrity
 from textual.worker import Worker, WorkerState
 
 from models.cache import ResultCache
@@ -54,14 +54,6 @@ READER_KEYS = (
     + ["l", "L", "t", "r", "enter", "escape", "question_mark"]
 )
 PICKER_KEYS = [*"deutschenglishfrançais", "backspace", "down", "up", "enter", "escape"]
-
-
-def integrity(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def check_consistent(app: PrecisApp, service: PrecisService) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -25,17 +25,16 @@ from models.outputs import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.types import Length
 from tui.messages import (
     ComputeProgress,
-    DownloadUpdate,
     ExportFinished,
     MarksComputed,
     OutputFailed,
     OutputReady,
 )
-from tui.screens.confirm import ConfirmDownload
 from tui.screens.language_picker import LanguagePicker
+from tui.screens.reader_bindings import READER_BINDINGS
+from tui.screens.reader_downloads import ModelDownloads
 from tui.state import ReaderState
 from tui.widgets import OriginalView, OutputPane, SectionList, StatusBar, Translation
-from tui.widgets.output_pane import human_size
 
 if TYPE_CHECKING:
     from models.service import PrecisService
@@ -43,77 +42,10 @@ if TYPE_CHECKING:
 KeysFor = Callable[[str], str]
 
 
-class ReaderScreen(Screen[None]):
+class ReaderScreen(ModelDownloads, Screen[None]):
     """Sections on the left, the original text, and the summary in the target language."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "next_section", "Next", id="next-section", tooltip="Next section"),
-        Binding("k", "previous_section", "Prev", id="previous-section", tooltip="Previous section"),
-        Binding(
-            "enter",
-            "focus_text",
-            "Read",
-            show=False,
-            id="focus-text",
-            tooltip="Read the section: focus its text (escape goes back to the list)",
-        ),
-        Binding(
-            "s",
-            "cycle_length",
-            "Length",
-            id="cycle-length",
-            tooltip="Summary length: short → medium → long",
-        ),
-        Binding(
-            "l", "pick_language", "Language", id="pick-language", tooltip="Pick the target language"
-        ),
-        Binding(
-            "L",
-            "previous_language",
-            "Back",
-            show=False,
-            id="previous-language",
-            tooltip="Return to the previously used language",
-        ),
-        Binding(
-            "t",
-            "toggle_translation",
-            "Translation",
-            id="toggle-translation",
-            tooltip="Full translation beside the original, paragraph by paragraph",
-        ),
-        Binding(
-            "r",
-            "recompute",
-            "Redo",
-            show=False,
-            id="recompute",
-            tooltip="Compute the output on screen again, bypassing the cache",
-        ),
-        Binding(
-            "e",
-            "export",
-            "Export",
-            show=False,
-            id="export",
-            tooltip="Export the article as Markdown with the current language and length",
-        ),
-        Binding(
-            "d",
-            "download",
-            "Download",
-            id="download",
-            tooltip="Download the missing model named in the output pane",
-        ),
-        Binding(
-            "escape",
-            "escape",
-            "Cancel",
-            show=False,
-            id="cancel",
-            tooltip="Cancel a download, or go back to the section list",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = READER_BINDINGS
 
     section: reactive[int] = reactive(0, init=False)
     """Index of the section on screen."""
@@ -369,36 +301,8 @@ class ReaderScreen(Screen[None]):
                 self._failure = failure
                 self.refresh_bindings()
 
-    def _failure_hint(self, failure: Failure) -> str | None:
-        if not failure.model_id:
-            return "Press r to try again, or l to pick another language."
-        if self.service.offline:
-            return "Everything else keeps working."
-        key = self._keys_for("download") or "d"
-        size = human_size(failure.size_bytes)
-        size = f" ({size})" if size else ""
-        return f"Press {key} to download {failure.model_id}{size}. Everything else keeps working."
-
     def on_compute_progress(self, message: ComputeProgress) -> None:
         self.query_one(StatusBar).activity = message.progress.label
-
-    def on_download_update(self, message: DownloadUpdate) -> None:
-        progress = message.progress
-        if progress.model_id != self._downloading:
-            return
-        pane = self.query_one(OutputPane)
-        if not progress.finished:
-            pane.show_download(progress.model_id, progress.done, progress.total)
-            return
-        self._downloading = None
-        self.refresh_bindings()
-        if progress.error:
-            pane.show_failure(f"Download of {progress.model_id} failed: {progress.error}")
-            self.notify(f"{progress.model_id}: {progress.error}", severity="warning")
-            return
-        self.notify(f"Downloaded {progress.model_id}")
-        self._refresh_marks()
-        self._request_outputs()
 
     def on_marks_computed(self, message: MarksComputed) -> None:
         if (message.lang, message.length) == (self.lang, self.length):
@@ -424,16 +328,6 @@ class ReaderScreen(Screen[None]):
         self.action_focus_text()
 
     # -- actions ------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "download":
-            return (
-                self._failure is not None
-                and self._failure.model_id is not None
-                and self._downloading is None
-                and not self.service.offline
-            )
-        return True
 
     def action_next_section(self) -> None:
         self.section = min(self.section + 1, len(self.article.sections) - 1)
@@ -496,28 +390,6 @@ class ReaderScreen(Screen[None]):
             self.post_message(ExportFinished(None, f"cannot write the export: {exc}"))
         else:
             self.post_message(ExportFinished(path))
-
-    def action_download(self) -> None:
-        failure = self._failure
-        if failure is None or failure.model_id is None or self._downloading:
-            return
-        model_id = failure.model_id
-        if model_id in self._confirmed_downloads:
-            self._start_download(model_id)
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._confirmed_downloads.add(model_id)
-                self._start_download(model_id)
-
-        self.app.push_screen(ConfirmDownload(model_id, failure.size_bytes), confirmed)
-
-    def _start_download(self, model_id: str) -> None:
-        self._downloading = model_id
-        self.refresh_bindings()
-        self.query_one(OutputPane).show_download(model_id, 0, None)
-        self.service.download(model_id)
 
     def action_escape(self) -> None:
         if self._downloading:

@@ -1,0 +1,79 @@
+"""The reader's key bindings, in one table.
+
+Each binding has an id so that a user keymap can remap it, and a tooltip that the
+help screen shows; the app reads this table for both. Kept apart from the screen
+so that the list of keys reads as one piece, not as a preamble to the handlers.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+READER_BINDINGS: list[BindingType] = [
+    Binding("j", "next_section", "Next", id="next-section", tooltip="Next section"),
+    Binding("k", "previous_section", "Prev", id="previous-section", tooltip="Previous section"),
+    Binding(
+        "enter",
+        "focus_text",
+        "Read",
+        show=False,
+        id="focus-text",
+        tooltip="Read the section: focus its text (escape goes back to the list)",
+    ),
+    Binding(
+        "s",
+        "cycle_length",
+        "Length",
+        id="cycle-length",
+        tooltip="Summary length: short → medium → long",
+    ),
+    Binding(
+        "l", "pick_language", "Language", id="pick-language", tooltip="Pick the target language"
+    ),
+    Binding(
+        "L",
+        "previous_language",
+        "Back",
+        show=False,
+        id="previous-language",
+        tooltip="Return to the previously used language",
+    ),
+    Binding(
+        "t",
+        "toggle_translation",
+        "Translation",
+        id="toggle-translation",
+        tooltip="Full translation beside the original, paragraph by paragraph",
+    ),
+    Binding(
+        "r",
+        "recompute",
+        "Redo",
+        show=False,
+        id="recompute",
+        tooltip="Compute the output on screen again, bypassing the cache",
+    ),
+    Binding(
+        "e",
+        "export",
+        "Export",
+        show=False,
+        id="export",
+        tooltip="Export the article as Markdown with the current language and length",
+    ),
+    Binding(
+        "d",
+        "download",
+        "Download",
+        id="download",
+        tooltip="Download the missing model named in the output pane",
+    ),
+    Binding(
+        "escape",
+        "escape",
+        "Cancel",
+        show=False,
+        id="cancel",
+        tooltip="Cancel a download, or go back to the section list",
+    ),
+]
