@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from models import hf
+from models import int8_cache as int8_store
 from models.device import precision_for, resolve_device
 from models.errors import ModelError, ModelMissingError
 
@@ -61,8 +62,11 @@ class LoadedModel:
 class ModelLoader:
     """Loads each (source, device, quantize) once; safe to call from many threads."""
 
-    def __init__(self, *, allow_pickle: bool = False) -> None:
+    def __init__(
+        self, *, allow_pickle: bool = False, int8_cache: Path | bool | None = True
+    ) -> None:
         self.allow_pickle = allow_pickle
+        self.int8_cache = int8_cache
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[str, str, bool], threading.Lock] = {}
         self._models: dict[tuple[str, str, bool], LoadedModel] = {}
@@ -97,6 +101,7 @@ class ModelLoader:
                     quantize=quantize,
                     local_files_only=local_files_only,
                     allow_pickle=self.allow_pickle,
+                    int8_cache=self.int8_cache,
                 )
                 with self._lock:
                     self._models[key] = loaded
@@ -123,8 +128,13 @@ def load_model(
     quantize: bool = False,
     local_files_only: bool = True,
     allow_pickle: bool = False,
+    int8_cache: Path | bool | None = True,
 ) -> LoadedModel:
-    """Load `source` now, uncached. `device` must already be resolved."""
+    """Load `source` now, uncached. `device` must already be resolved.
+
+    `int8_cache`: where quantized copies are kept (models.int8_cache): True for the
+    default folder ($PRECIS_INT8_CACHE or the user cache), a folder, or False/None.
+    """
     folder = _local_folder(source)
     if folder is not None:
         _check_folder(source, folder, allow_pickle=allow_pickle)
@@ -135,24 +145,32 @@ def load_model(
     common: dict[str, Any] = {"local_files_only": local_files_only, "trust_remote_code": False}
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(where, **common)
-        model = transformers.AutoModelForSeq2SeqLM.from_pretrained(
-            where,
-            dtype=hf.torch_dtype(precision),
-            use_safetensors=None if allow_pickle else True,
-            **common,
-        )
+        int8 = _int8_file(source, folder, int8_cache) if precision == "int8" else None
+        model = int8_store.load(*int8) if int8 is not None else None
+        quantized = model is not None
+        if model is None:
+            model = transformers.AutoModelForSeq2SeqLM.from_pretrained(
+                where,
+                dtype=hf.torch_dtype(precision),
+                use_safetensors=None if allow_pickle else True,
+                **common,
+            )
     except hf.hub_errors() as exc:
         raise _missing(source) from exc
     except OSError as exc:
         if isinstance(exc.__cause__, hf.hub_errors()):
             raise _missing(source) from exc
-        if not allow_pickle and "safetensors" in str(exc).lower():
+        # Only a folder that holds pickle weights is a refused pickle checkpoint; one
+        # with no weights at all says so in transformers' own words below.
+        if not allow_pickle and "safetensors" in str(exc).lower() and _has_pickle(folder):
             raise _pickle_refused(source) from exc
         raise ModelError(f"cannot load model {source}: {_first_line(exc)}") from exc
     except Exception as exc:  # config, weights or tokenizer files that do not parse
         raise ModelError(f"cannot load model {source}: {_first_line(exc)}") from exc
     _check_vocab(source, tokenizer, model)
-    model = _prepare(model, device, precision)
+    model = _prepare(model, device, precision, quantized=quantized)
+    if int8 is not None and not quantized:
+        int8_store.save(model, int8[0])
     return LoadedModel(
         name=source,
         revision=_revision(source, folder),
@@ -177,11 +195,30 @@ def max_input_tokens(tokenizer: Any, config: Any) -> int:
     return min(limits) if limits else _FALLBACK_WINDOW
 
 
-def _prepare(model: Any, device: str, precision: str) -> Any:
+def _int8_file(
+    source: str, folder: Path | None, setting: Path | bool | None
+) -> tuple[Path, Path] | None:
+    """(cache file, snapshot folder) for an int8 model, or None when not cached."""
+    directory = int8_store.default_dir() if setting is True else setting or None
+    if directory is None:
+        return None
+    try:
+        snapshot = int8_store.snapshot_folder(source, folder)
+        path = (
+            int8_store.cache_file(Path(directory), snapshot, _revision(source, folder))
+            if snapshot
+            else None
+        )
+    except OSError:
+        return None
+    return (path, snapshot) if path is not None and snapshot is not None else None
+
+
+def _prepare(model: Any, device: str, precision: str, *, quantized: bool = False) -> Any:
     try:
         model = model.to(device)
         model.eval()
-        if precision == "int8":
+        if precision == "int8" and not quantized:
             model = hf.quantize_dynamic_int8(model)
     except Exception as exc:
         raise ModelError(f"cannot put model on {device}: {_first_line(exc)}") from exc
@@ -216,6 +253,12 @@ def _check_folder(source: str, folder: Path, *, allow_pickle: bool) -> None:
     )
     if not has_safetensors and any(n.endswith((".bin", ".pt", ".pth", ".ckpt")) for n in names):
         raise _pickle_refused(source)
+
+
+def _has_pickle(folder: Path | None) -> bool:
+    if folder is None:  # a hub snapshot: whatever it holds, only safetensors were asked for
+        return True
+    return any(p.name.endswith((".bin", ".pt", ".pth", ".ckpt")) for p in folder.iterdir())
 
 
 def _check_vocab(source: str, tokenizer: Any, model: Any) -> None:

@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # OpenMP's spin-waiting made their generation several times slower. Read by
 # torch when it is first imported, which no test module does at import time.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Quantized loads in tests must not write int8 weight files into the user's cache;
+# tests of that cache pass their own folder.
+os.environ.setdefault("PRECIS_INT8_CACHE", "off")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
