@@ -86,6 +86,7 @@ class ReaderScreen(ModelDownloads, Screen[None]):
         self._confirmed_downloads: set[str] = set()
         self._offered: set[str] = set()  # models whose download was offered in a toast
         self._translation_asked: OutputKey | None = None
+        self._requested = False  # outputs asked for since mount
         self._force_translation = False  # recompute it once the summary has settled
 
     # -- layout -------------------------------------------------------------------
@@ -109,7 +110,9 @@ class ReaderScreen(ModelDownloads, Screen[None]):
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        self._request_outputs()
+        # A key pressed before the first paint has already asked for its outputs.
+        if not self._requested:
+            self._request_outputs()
         self._refresh_marks()
         self._load_model_info()
 
@@ -156,6 +159,7 @@ class ReaderScreen(ModelDownloads, Screen[None]):
         supersedes an older one), so the translation is asked for only once the
         summary has settled.
         """
+        self._requested = True
         self._failure = None
         self._translation_asked = None
         self._force_translation = False
