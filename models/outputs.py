@@ -7,7 +7,7 @@ worker thread to its listener, so they carry plain data and nothing mutable.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Union
 
 from models.types import Length
@@ -85,9 +85,6 @@ class Output:
             )
         except (ValueError, KeyError, TypeError):
             return None
-
-    def cached(self) -> Output:
-        return replace(self, from_cache=True)
 
 
 @dataclass(frozen=True)

@@ -304,25 +304,26 @@ class PrecisService:
                 return
             cancel = self._cancel_running
             try:
-                fresh = [j for j in batch if j.force or self._pipeline.lookup(j.key) is None]
                 done: list[Output | Failure] = []
+                fresh: list[_Job] = []
                 for j in batch:
-                    if j not in fresh:
-                        hit = self._pipeline.lookup(j.key)
-                        if hit is not None:
-                            done.append(hit)
-                            # Cached since it was queued (e.g. a section with the same
-                            # text): served from the cache, and counted as such.
-                            with self._lock:
-                                self.stats.from_cache += 1
+                    hit = None if j.force else self._pipeline.lookup(j.key)
+                    if hit is None:
+                        fresh.append(j)
+                    else:
+                        # Cached since it was queued (e.g. a section with the same
+                        # text): served from the cache, and counted as such.
+                        done.append(hit)
+                        with self._lock:
+                            self.stats.from_cache += 1
                 if fresh:
                     # Longest first keeps padding waste low within a sorted batch.
                     fresh.sort(key=lambda j: -len(self.article.sections[j.key.section].text))
                     force = any(j.force for j in fresh)
-                    done.extend(self._pipeline.run([j.key for j in fresh], cancel, force=force))
-                    self.stats.computed += sum(
-                        1 for d in done if isinstance(d, Output) and not d.from_cache
-                    )
+                    computed = self._pipeline.run([j.key for j in fresh], cancel, force=force)
+                    done.extend(computed)
+                    with self._lock:
+                        self.stats.computed += sum(isinstance(d, Output) for d in computed)
             except Cancelled:
                 self._requeue_wanted(batch)
                 continue
