@@ -10,7 +10,7 @@ ceil(1.1 x input tokens) per translation (min_new_tokens = max_new_tokens).
 Contenders, each in its own process so their memory peaks are separable:
   baseline  what the model cards suggest: transformers fp32, num_beams=4, one
             section at a time, summary then translation of the summary
-  precis    models.service.PrecisService with a real ModelProvider and its
+  precis    models.service.scheduler.PrecisService with a real ModelProvider and its
             DEFAULT settings (only the output lengths are fixed, see above)
   ct2       CTranslate2 int8 on converted copies of the same weights, run the way
             precis runs (greedy, sections batched, translation per sentence)
@@ -58,7 +58,7 @@ def bench_article(repeat: int = 1) -> Any:
     (different texts, so no cache or de-duplication shortcut applies)."""
     import dataclasses
 
-    from models.sources import read_article
+    from models.ingest.sources import read_article
 
     article = read_article(None)
     if repeat <= 1:
@@ -121,10 +121,10 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
     """The service with the default Settings, a real ModelProvider, a fresh cache."""
     import queue
 
-    from models.cache import ResultCache
-    from models.outputs import SUMMARY, Failure, Output, OutputKey
-    from models.provider import ModelProvider
-    from models.service import PrecisService
+    from models.cache.results import ResultCache
+    from models.service.events import SUMMARY, Failure, Output, OutputKey
+    from models.service.provider import ModelProvider
+    from models.service.scheduler import PrecisService
     from models.settings import Settings
 
     folders = _folders(args)
@@ -258,7 +258,7 @@ def _real_summary(article: Any, summarizer: Any) -> str:
 def _count_generate_calls() -> list[tuple[int, int, float]]:
     """(texts, num_beams, seconds) of every generate_texts call: shows batching,
     retries (they run with 4 beams) and where the time goes."""
-    from models import generation
+    from models.inference import generate as generation
 
     calls: list[tuple[int, int, float]] = []
     original = generation.generate_texts

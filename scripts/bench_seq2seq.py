@@ -23,8 +23,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.generation import GenerationSettings, generate_texts
-from models.loader import LoadedModel, ModelLoader
+from models.inference.budgets import GenerationSettings
+from models.inference.generate import generate_texts
+from models.inference.loader import LoadedModel, ModelLoader
 
 clock = time.perf_counter
 
@@ -52,7 +53,7 @@ def main() -> int:
     global clock
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     started = time.perf_counter()
-    from models import hf
+    from models.inference import lazy_torch as hf
 
     hf.transformers()
     print(f"import torch+transformers: {time.perf_counter() - started:.2f} s")

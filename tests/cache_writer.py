@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from models.cache import ResultCache
+from models.cache.results import ResultCache
 
 
 def value_for(key: str) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from models.loader import LoadedModel
+    from models.inference.loader import LoadedModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,7 +67,7 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _load(folder: Path) -> LoadedModel:
-    from models.loader import ModelLoader
+    from models.inference.loader import ModelLoader
 
     return ModelLoader().load(str(folder), device="cpu")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.article import Block
-from models.boilerplate import (
+from models.ingest.article import Block
+from models.ingest.boilerplate import (
     is_body,
     is_byline,
     is_caption,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from models.cache import SCHEMA_VERSION, CacheStats, ResultCache
-from models.cache_key import PIPELINE_VERSION, make_key
+from models.cache.keys import PIPELINE_VERSION, make_key
+from models.cache.results import SCHEMA_VERSION, CacheStats, ResultCache
 from models.types import Length, Task
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from db_checks import integrity
 
-from models.cache import ResultCache
+from models.cache.results import ResultCache
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITER = Path(__file__).with_name("cache_writer.py")

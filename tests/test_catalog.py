@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from models import catalog
-from models.catalog import ModelSpec, translation_model, translation_route
 from models.errors import ModelError
+from models.hub import catalog
+from models.hub.catalog import ModelSpec, translation_model, translation_route
 from models.settings import Settings, load_settings
 
 REQUIRED = {"zh", "es", "fr", "de", "ru", "ar", "ja", "pt", "it", "hi", "ko"}

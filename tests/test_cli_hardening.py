@@ -26,11 +26,11 @@ import corpus
 import pytest
 from db_checks import integrity
 
-from models.cache import ResultCache
-from models.export import export_data
-from models.parse_markdown import parse_markdown
-from models.provider import ModelProvider
-from models.service import PrecisService
+from models.cache.results import ResultCache
+from models.ingest.formats.markdown import parse_markdown
+from models.service.export import export_data
+from models.service.provider import ModelProvider
+from models.service.scheduler import PrecisService
 from models.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ EXTRACTIVE_JSON = ("--summarizer", "extractive", "--format", "json")
 # it runs (kill it, race it). Everything else is the real command line.
 SLOW_EXPORT = """
 import sys, time
-import models.extractive as extractive
+import models.inference.extractive as extractive
 summarize = extractive.ExtractiveSummarizer.summarize
 def slow(self, *args, **kwargs):
     time.sleep(float(sys.argv[1]))

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from models import device, hf
-from models.device import precision_for, resolve_device
 from models.errors import ModelError
+from models.inference import device
+from models.inference import lazy_torch as hf
+from models.inference.device import precision_for, resolve_device
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,8 +79,9 @@ def test_dtype_for_maps_to_torch_dtypes() -> None:
 def test_importing_the_model_layer_does_not_import_torch() -> None:
     code = (
         "import sys\n"
-        "import models.hf, models.device, models.loader, models.generation, models.seq2seq\n"
-        "from models.device import resolve_device\n"
+        "import models.inference.lazy_torch, models.inference.device, models.inference.loader\n"
+        "import models.inference.generate, models.inference.seq2seq\n"
+        "from models.inference.device import resolve_device\n"
         "assert resolve_device('cpu') == 'cpu'\n"
         "heavy = [m for m in ('torch', 'transformers') if m in sys.modules]\n"
         "print(heavy)\n"

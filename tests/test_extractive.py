@@ -15,7 +15,7 @@ import pytest
 
 from models.data import SAMPLE_ARTICLE
 from models.errors import Cancelled
-from models.extractive import (
+from models.inference.extractive import (
     ExtractiveSummarizer,
     covers_whole,
     pick_sentences,
@@ -254,7 +254,7 @@ def test_deterministic(summarizer: ExtractiveSummarizer) -> None:
 
 def test_import_loads_neither_torch_nor_langid() -> None:
     code = (
-        "import sys, models.extractive, models.language; "
+        "import sys, models.inference.extractive, models.ingest.language; "
         "print(sorted(m for m in ('torch', 'transformers', 'py3langid', 'numpy') "
         "if m in sys.modules))"
     )

@@ -20,15 +20,15 @@ import corpus
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from models.article import Article
-from models.boilerplate import is_body, is_read_more
-from models.cache_key import make_key
-from models.encoding import decode_bytes
+from models.cache.keys import make_key
 from models.errors import InputError
-from models.parse_html import parse_html
-from models.parse_markdown import parse_markdown
-from models.parse_text import parse_text
-from models.sources import parse_bytes, parse_text_as, read_article
+from models.ingest.article import Article
+from models.ingest.boilerplate import is_body, is_read_more
+from models.ingest.encoding import decode_bytes
+from models.ingest.formats.html import parse_html
+from models.ingest.formats.markdown import parse_markdown
+from models.ingest.formats.plain import parse_text
+from models.ingest.sources import parse_bytes, parse_text_as, read_article
 from models.text import normalize
 from models.types import Length, Task
 

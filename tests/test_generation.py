@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from models import generation, hf
-from models.degenerate import degeneracy, is_degenerate
 from models.errors import Cancelled, GenerationError
-from models.generation import (
+from models.inference import generate as generation
+from models.inference import lazy_torch as hf
+from models.inference.budgets import (
     LONG_CAP,
     GenerationSettings,
-    generate_checked,
-    generate_texts,
     summary_budget,
     translation_settings,
 )
-from models.loader import LoadedModel
+from models.inference.degenerate import degeneracy, is_degenerate
+from models.inference.generate import generate_checked, generate_texts
+from models.inference.loader import LoadedModel
 from models.types import Length, Task
 
 SENTENCE = "The city council met on Monday to discuss the new budget for schools and roads."

@@ -20,13 +20,13 @@ from pathlib import Path
 import corpus
 import pytest
 
-from models.cache import ResultCache
+from models.cache.results import ResultCache
 from models.errors import InputError
-from models.export import export_data
-from models.provider import ModelProvider
-from models.service import PrecisService
+from models.ingest.sources import read_article
+from models.service.export import export_data
+from models.service.provider import ModelProvider
+from models.service.scheduler import PrecisService
 from models.settings import Settings
-from models.sources import read_article
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,7 +86,7 @@ PROBE = """
 import json, sys
 from corpus import peak_rss_kb
 from models.errors import InputError
-from models.sources import read_article
+from models.ingest.sources import read_article
 before = peak_rss_kb()
 try:
     article = read_article(sys.argv[1])

@@ -23,9 +23,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from models import hub
 from models.errors import ModelError, ModelMissingError
-from models.hub_download import needed_files
+from models.hub import local_models as hub
+from models.hub.download import needed_files
 
 ROOT = Path(__file__).resolve().parents[1]
 REV = "0123456789abcdef0123456789abcdef01234567"
@@ -116,7 +116,7 @@ def test_offline_resolution_by_hub_id_in_a_fresh_process(tmp_path: Path) -> None
     make_hub_entry(tmp_path / "hub", "org/tiny", {"config.json": CONFIG, "model.safetensors": b"w"})
     code = (
         "import json, sys\n"
-        "from models import hub\n"
+        "from models.hub import download as hub_download, local_models as hub\n"
         "hub.configure_environment(hub.is_offline())\n"
         "from huggingface_hub import constants\n"
         "found = hub.resolve('org/tiny', offline=hub.is_offline())\n"
@@ -133,7 +133,7 @@ def test_offline_resolution_by_hub_id_in_a_fresh_process(tmp_path: Path) -> None
 def test_configure_environment_sets_offline_before_the_client_loads(tmp_path: Path) -> None:
     code = (
         "import json\n"
-        "from models import hub\n"
+        "from models.hub import download as hub_download, local_models as hub\n"
         "ok = hub.configure_environment(True)\n"
         "from huggingface_hub import constants\n"
         "print(json.dumps({'ok': ok, 'offline': constants.HF_HUB_OFFLINE,\n"
@@ -149,11 +149,11 @@ MISSING = "sshleifer/distilbart-cnn-12-6"
 def test_missing_model_offline_fails_fast_with_instructions(tmp_path: Path) -> None:
     code = (
         "import json, threading\n"
-        "from models import hub\n"
+        "from models.hub import download as hub_download, local_models as hub\n"
         "from models.errors import ModelMissingError\n"
         "out = []\n"
         f"for call in (lambda: hub.resolve({MISSING!r}, offline=True),\n"
-        f"             lambda: hub.download({MISSING!r}, progress=lambda d, t: None,\n"
+        f"             lambda: hub_download.download({MISSING!r}, progress=lambda d, t: None,\n"
         "                                  cancel=threading.Event())):\n"
         "    try:\n"
         "        call()\n"
@@ -185,10 +185,11 @@ def silent_server() -> Iterator[str]:
 def test_no_network_and_not_offline_fails_fast(tmp_path: Path, silent_server: str) -> None:
     code = (
         "import json, threading\n"
-        "from models import hub\n"
+        "from models.hub import download as hub_download, local_models as hub\n"
         "from models.errors import ModelMissingError\n"
         "try:\n"
-        f"    hub.download({MISSING!r}, progress=lambda d, t: None, cancel=threading.Event())\n"
+        f"    hub_download.download({MISSING!r}, progress=lambda d, t: None,\n"
+        "                          cancel=threading.Event())\n"
         "except ModelMissingError as exc:\n"
         "    print(json.dumps([str(exc), exc.model_id]))\n"
     )
@@ -342,7 +343,7 @@ NEEDED = {
 
 DOWNLOAD = """
 import json, threading
-from models import hub
+from models.hub import download as hub_download
 from models.errors import Cancelled, ModelError
 events = []
 cancel = threading.Event()
@@ -352,7 +353,7 @@ def progress(done, total):
         cancel.set()
 result = {}
 try:
-    found = hub.download(MODEL, progress=progress, cancel=cancel, timeout=10)
+    found = hub_download.download(MODEL, progress=progress, cancel=cancel, timeout=10)
     result = {"rev": found.revision, "dir": str(found.local_dir),
               "files": sorted(p.name for p in found.local_dir.iterdir())}
 except Cancelled:
@@ -465,7 +466,7 @@ def test_disk_size_and_remove(tmp_path: Path) -> None:
 
 
 def test_models_commands(tmp_path: Path) -> None:
-    from models import model_commands as mc
+    from models.hub import commands as mc
     from models.settings import Settings
 
     local = tmp_path / "my-en-de"
@@ -511,8 +512,9 @@ def test_models_commands(tmp_path: Path) -> None:
 def test_importing_the_model_plumbing_loads_no_ml_library(tmp_path: Path) -> None:
     code = (
         "import json, sys\n"
-        "import models.catalog, models.hub, models.hub_download, models.provider\n"
-        "import models.model_commands\n"
+        "import models.hub.catalog, models.hub.local_models, models.hub.download\n"
+        "import models.service.provider\n"
+        "import models.hub.commands\n"
         "heavy = ('torch', 'transformers', 'huggingface_hub')\n"
         "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))\n"
     )

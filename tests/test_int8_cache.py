@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from models import hf, int8_cache
-from models.loader import LoadedModel, ModelLoader
+from models.inference import int8_cache
+from models.inference import lazy_torch as hf
+from models.inference.loader import LoadedModel, ModelLoader
 
 INPUTS = [
     "The council approved the new budget on Tuesday after a long debate.",

@@ -13,9 +13,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from models import hf
 from models.errors import ModelError
-from models.loader import ModelLoader, load_model, max_input_tokens
+from models.inference import lazy_torch as hf
+from models.inference.loader import ModelLoader, load_model, max_input_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 REV = "0123456789abcdef0123456789abcdef01234567"
@@ -177,7 +177,7 @@ def test_hub_id_loads_offline_from_the_cache(tiny_models: dict[str, Path], tmp_p
     # a fresh interpreter sees them as a user's run would.
     code = (
         "import json\n"
-        "from models.loader import ModelLoader\n"
+        "from models.inference.loader import ModelLoader\n"
         "from models.errors import ModelMissingError\n"
         "m = ModelLoader().load('org/tiny-marian', device='cpu', local_files_only=True)\n"
         "try:\n"

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from models import loader as loader_module
-from models.cache import ResultCache
-from models.outputs import SUMMARY, TRANSLATION, Failure, Output, OutputKey
-from models.provider import ModelProvider
-from models.service import PrecisService
+from models.cache.results import ResultCache
+from models.inference import loader as loader_module
+from models.ingest.sources import read_article
+from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
+from models.service.provider import ModelProvider
+from models.service.scheduler import PrecisService
 from models.settings import Settings
-from models.sources import read_article
 from models.types import Length
 from tui.cli import main
 

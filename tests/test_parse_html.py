@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from models.errors import InputError
-from models.parse_html import page_title, parse_html
+from models.ingest.formats.html import page_title, parse_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 P1 = (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from models.errors import InputError
-from models.parse_markdown import parse_markdown, strip_inline
+from models.ingest.formats.markdown import parse_markdown, strip_inline
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 BODY = "The committee met on Tuesday and agreed to rebuild the old footbridge by spring."

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from models.article import MAX_SECTION_WORDS, word_count
 from models.errors import InputError
-from models.parse_text import parse_text, split_paragraphs
+from models.ingest.article import MAX_SECTION_WORDS, word_count
+from models.ingest.formats.plain import parse_text, split_paragraphs
 
 SENTENCES = [
     "The harbour authority opened a new ferry terminal on the north shore this week.",

@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 
-from models import catalog, hub
 from models.errors import ModelError, ModelMissingError
-from models.provider import ChainedTranslator, ModelProvider, PrefixingTokenizer
+from models.hub import catalog
+from models.hub import local_models as hub
+from models.inference.adapters import ChainedTranslator, PrefixingTokenizer
+from models.service.provider import ModelProvider
 from models.settings import Settings
 from models.types import Length, Summarizer, Translator
 

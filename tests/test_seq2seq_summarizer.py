@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from models.errors import Cancelled
-from models.generation import Generated, summary_budget
-from models.loader import LoadedModel, ModelLoader
-from models.seq2seq import Seq2SeqSummarizer, _trim_unfinished
+from models.inference.budgets import summary_budget
+from models.inference.generate import Generated
+from models.inference.loader import LoadedModel, ModelLoader
+from models.inference.seq2seq import Seq2SeqSummarizer, _trim_unfinished
 from models.types import Length, Summarizer
 
 SENTENCES = [
@@ -165,7 +166,7 @@ def test_a_summary_cut_by_its_budget_loses_the_unfinished_sentence() -> None:
 def test_real_default_models_summarize_and_translate() -> None:
     """Needs the network (or both models in the hub cache) and ~2 GB of memory."""
     from models.data import SAMPLE_ARTICLE
-    from models.seq2seq import Seq2SeqTranslator
+    from models.inference.seq2seq import Seq2SeqTranslator
 
     text = Path(SAMPLE_ARTICLE).read_text(encoding="utf-8")[:3000]
     loader = ModelLoader()

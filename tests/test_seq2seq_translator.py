@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from models import seq2seq
 from models.errors import Cancelled, ModelError
-from models.generation import Generated
-from models.loader import LoadedModel
-from models.seq2seq import Seq2SeqTranslator
+from models.inference import seq2seq
+from models.inference.generate import Generated
+from models.inference.loader import LoadedModel
+from models.inference.seq2seq import Seq2SeqTranslator
 from models.types import Translator
 
 PARAGRAPHS = [

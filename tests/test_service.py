@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from models.cache import ResultCache
-from models.extractive import ExtractiveSummarizer
-from models.outputs import SUMMARY, TRANSLATION, Failure, Output, OutputKey, Progress
-from models.provider import ModelProvider
-from models.service import PrecisService
+from models.cache.results import ResultCache
+from models.inference.extractive import ExtractiveSummarizer
+from models.ingest.sources import read_article
+from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey, Progress
+from models.service.provider import ModelProvider
+from models.service.scheduler import PrecisService
 from models.settings import Settings
-from models.sources import read_article
 from models.types import Length
 
 

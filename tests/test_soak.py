@@ -24,12 +24,12 @@ import pytest
 from db_checks import integrity
 from textual.worker import Worker, WorkerState
 
-from models.cache import ResultCache
-from models.outputs import Failure, Output
-from models.provider import ModelProvider
-from models.service import PrecisService
+from models.cache.results import ResultCache
+from models.ingest.sources import read_article
+from models.service.events import Failure, Output
+from models.service.provider import ModelProvider
+from models.service.scheduler import PrecisService
 from models.settings import Settings
-from models.sources import read_article
 from tui.app import PrecisApp
 from tui.screens import LanguagePicker, ReaderScreen
 from tui.widgets import OriginalView, OutputPane, SectionList

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from models.encoding import clean_text, decode_bytes
 from models.errors import InputError
-from models.sources import detect_kind, parse_bytes, read_article
+from models.ingest.encoding import clean_text, decode_bytes
+from models.ingest.sources import detect_kind, parse_bytes, read_article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 BODY = (

@@ -22,14 +22,14 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, ProgressBar, Static
 
-from models.article import Article, Section
-from models.cache import ResultCache
+from models.cache.results import ResultCache
 from models.errors import Cancelled, ModelMissingError
-from models.extractive import ExtractiveSummarizer
-from models.outputs import SUMMARY, TRANSLATION, Output, OutputKey
-from models.service import PrecisService
+from models.inference.extractive import ExtractiveSummarizer
+from models.ingest.article import Article, Section
+from models.ingest.sources import read_article
+from models.service.events import SUMMARY, TRANSLATION, Output, OutputKey
+from models.service.scheduler import PrecisService
 from models.settings import Settings
-from models.sources import read_article
 from models.types import Length
 from tui.app import PrecisApp
 from tui.messages import OutputReady
@@ -546,7 +546,7 @@ async def test_real_tiny_models_summary_translation_and_missing_model(
     tmp_path: Path, tiny_models: dict[str, Path]
 ) -> None:
     """The reader over the real model provider: tiny BART and Marian, offline."""
-    from models.provider import ModelProvider
+    from models.service.provider import ModelProvider
 
     settings = Settings(
         summarizer=str(tiny_models["summarizer"]),
@@ -615,11 +615,11 @@ def test_first_screen_loads_neither_torch_nor_transformers(tmp_path: Path) -> No
         f"""
         import asyncio, sys
         from pathlib import Path
-        from models.cache import ResultCache
-        from models.provider import ModelProvider
-        from models.service import PrecisService
+        from models.cache.results import ResultCache
+        from models.service.provider import ModelProvider
+        from models.service.scheduler import PrecisService
         from models.settings import Settings
-        from models.sources import read_article
+        from models.ingest.sources import read_article
         from tui.app import PrecisApp
 
         async def main():
@@ -648,7 +648,7 @@ async def test_extractive_stand_in_offers_the_summarizer_download(
 ) -> None:
     """The default summarizer is not on disk (and not offline): extractive summaries
     are shown, marked, and `d` offers the abstractive model."""
-    from models.provider import ModelProvider
+    from models.service.provider import ModelProvider
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # scripts/test sets it
 

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
-from models.outputs import DownloadProgress, Failure, Output, Progress, ServiceEvent
+from models.service.events import DownloadProgress, Failure, Output, Progress, ServiceEvent
 from models.settings import Settings, default_state_path
 from models.types import Length
 from tui.messages import ComputeProgress, DownloadUpdate, OutputFailed, OutputReady
@@ -28,7 +28,7 @@ from tui.screens.reader import ReaderScreen
 from tui.state import ReaderState, load_state, save_state
 
 if TYPE_CHECKING:
-    from models.service import PrecisService
+    from models.service.scheduler import PrecisService
 
 # Reader actions offered in the command palette: (title, help, action on the reader).
 PALETTE: tuple[tuple[str, str, str], ...] = (

@@ -104,10 +104,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _open(settings: Settings, article_arg: str | None, *, reader: bool):
     """The article, cache, provider and service for a run."""
-    from models.cache import ResultCache
-    from models.provider import ModelProvider
-    from models.service import PrecisService
-    from models.sources import read_article
+    from models.cache.results import ResultCache
+    from models.ingest.sources import read_article
+    from models.service.provider import ModelProvider
+    from models.service.scheduler import PrecisService
 
     article = read_article(
         article_arg, max_bytes=settings.max_input_bytes, timeout=settings.url_timeout_s
@@ -135,7 +135,7 @@ def run_reader(argv: Sequence[str]) -> int:
 
 
 def run_export(argv: Sequence[str]) -> int:
-    from models.export import export_data, to_json, to_markdown
+    from models.service.export import export_data, to_json, to_markdown
 
     args = _export_parser().parse_args(argv)
     settings = _settings(args)
@@ -202,7 +202,7 @@ def _download_with_progress(provider, model_id: str) -> None:
 
 
 def run_models(argv: Sequence[str]) -> int:
-    from models import model_commands
+    from models.hub import commands as model_commands
 
     parser = argparse.ArgumentParser(prog="precis models", description="Manage model downloads.")
     sub = parser.add_subparsers(dest="action", required=True)
@@ -220,7 +220,7 @@ def run_models(argv: Sequence[str]) -> int:
         print(model_commands.list_text(settings))
     elif args.action == "pull":
         for model_id in model_commands.pull_targets(args.target, settings):
-            from models.provider import ModelProvider
+            from models.service.provider import ModelProvider
 
             _download_with_progress(ModelProvider(settings), model_id)
             print(f"precis: {model_id} is ready", file=sys.stderr)
@@ -230,7 +230,7 @@ def run_models(argv: Sequence[str]) -> int:
 
 
 def run_cache(argv: Sequence[str]) -> int:
-    from models.cache import ResultCache
+    from models.cache.results import ResultCache
 
     parser = argparse.ArgumentParser(prog="precis cache", description="Inspect the result cache.")
     sub = parser.add_subparsers(dest="action", required=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from textual.message import Message
 
-from models.outputs import DownloadProgress, Failure, Output, Progress
+from models.service.events import DownloadProgress, Failure, Output, Progress
 from models.types import Length
 
 

@@ -1,6 +1,6 @@
 """A modal to choose the target language: type to filter, enter to choose.
 
-The choices come from `models.catalog`; the article's own language is the entry
+The choices come from `models.hub.catalog`; the article's own language is the entry
 marked "original", which shows summaries without any translation.
 """
 
@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from models import catalog
+from models.hub import catalog
 
 
 @dataclass(frozen=True)

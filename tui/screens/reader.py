@@ -19,9 +19,9 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from models.catalog import language_name
 from models.errors import PrecisError
-from models.outputs import SUMMARY, TRANSLATION, Failure, Output, OutputKey
+from models.hub.catalog import language_name
+from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.types import Length
 from tui.messages import (
     ComputeProgress,
@@ -37,7 +37,7 @@ from tui.state import ReaderState
 from tui.widgets import OriginalView, OutputPane, SectionList, StatusBar, Translation
 
 if TYPE_CHECKING:
-    from models.service import PrecisService
+    from models.service.scheduler import PrecisService
 
 KeysFor = Callable[[str], str]
 
@@ -384,7 +384,7 @@ class ReaderScreen(ModelDownloads, Screen[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _export(self, lang: str, length: Length) -> None:
-        from models.export import export_to_file
+        from models.service.export import export_to_file
 
         try:
             path = export_to_file(self.service, self._export_path, lang=lang, length=length)

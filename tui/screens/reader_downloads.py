@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from models.outputs import Failure
+from models.service.events import Failure
 from tui.messages import DownloadUpdate
 from tui.screens.confirm import ConfirmDownload
 from tui.widgets import OutputPane
@@ -20,7 +20,7 @@ from tui.widgets.output_pane import human_size
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from models.service import PrecisService
+    from models.service.scheduler import PrecisService
 
     _Base = Screen[None]
 else:

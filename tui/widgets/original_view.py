@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from models.article import Section
+from models.ingest.article import Section
 
 
 @dataclass(frozen=True)

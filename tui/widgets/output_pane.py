@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, LoadingIndicator, ProgressBar, Static
 
-from models.outputs import Output
+from models.service.events import Output
 
 
 def describe_output(output: Output) -> Content:

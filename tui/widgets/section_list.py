@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from models.article import Section
+from models.ingest.article import Section
 
 READY_MARK = "●"
 LEAD_TITLE = "Lead"

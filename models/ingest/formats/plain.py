@@ -13,8 +13,8 @@ import itertools
 import re
 from collections.abc import Sequence
 
-from models.article import Article, Block, assemble_article
-from models.boilerplate import (
+from models.ingest.article import Article, Block, assemble_article
+from models.ingest.boilerplate import (
     ends_sentence,
     is_byline,
     is_dateline,
@@ -22,7 +22,7 @@ from models.boilerplate import (
     strip_boilerplate,
     take_front_matter,
 )
-from models.encoding import clean_text
+from models.ingest.encoding import clean_text
 
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _LIST_ITEM = re.compile(r"(?:[-*•+]|\d{1,3}[.)])\s")

@@ -1,7 +1,7 @@
 """The persistent per-section result cache.
 
 Model outputs take seconds to compute and never change for the same inputs, so
-precis keeps every one it shows in a SQLite file (keys from `models.cache_key`).
+precis keeps every one it shows in a SQLite file (keys from `models.cache.keys`).
 The cache is a convenience, never a reason to fail: a corrupt file is moved aside
 and rebuilt, an unwritable directory or a full disk leaves results in memory for
 the run, and each such event leaves one line in `warnings` for the UI to show.
@@ -10,7 +10,7 @@ Reads come from an in-memory LRU layer first (the article that is open), then fr
 SQLite. The UI thread reads through its own connection while the service's worker
 thread writes through another, so a write waiting on a busy file never stalls the
 screen. The file itself (opening, checks, schema, transactions, retries) is handled
-in `models.cache_store`; this module decides what is kept, where, and for how long.
+in `models.cache.store`; this module decides what is kept, where, and for how long.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models import cache_store
-from models.cache_store import SCHEMA_VERSION
+from models.cache import store as cache_store
+from models.cache.store import SCHEMA_VERSION
 
 __all__ = ["DEFAULT_MAX_BYTES", "MEMORY_ENTRIES", "SCHEMA_VERSION", "CacheStats", "ResultCache"]
 

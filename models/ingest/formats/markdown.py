@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from models.article import Article, Block, assemble_article
-from models.boilerplate import strip_boilerplate, take_front_matter
-from models.encoding import clean_text
+from models.ingest.article import Article, Block, assemble_article
+from models.ingest.boilerplate import strip_boilerplate, take_front_matter
+from models.ingest.encoding import clean_text
 
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")

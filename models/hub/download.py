@@ -1,6 +1,6 @@
 """Downloading a model into the hub cache: bounded, reported and cancellable.
 
-Download is its own step, never a side effect of loading (see `models.hub` for why).
+Download is its own step, never a side effect of loading (see `models.hub.local_models` for why).
 It probes the hub for 3 s first, so a machine without network gets a clear
 `ModelMissingError` at once instead of the hub client's ~23 s of retries. It fetches
 only what an encoder-decoder needs (config, tokenizer, one safetensors checkpoint),
@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from models.catalog import approx_size
 from models.errors import Cancelled, ModelError, ModelMissingError
-from models.hub import (
+from models.hub.catalog import approx_size
+from models.hub.local_models import (
     PYTORCH_BIN,
     SAFETENSORS,
     ResolvedModel,

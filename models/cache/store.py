@@ -1,6 +1,6 @@
 """The SQLite file under the result cache: opening, checking, schema, transactions.
 
-`models.cache` decides what to keep and for how long; this module knows how to keep
+`models.cache.results` decides what to keep and for how long; this module knows how to keep
 it safely in a file that other precis processes share and that may be damaged. A
 file that fails its checks is moved aside and rebuilt once; anything else that stops
 the file being used is reported through `warn` and the cache runs from memory.

@@ -16,8 +16,8 @@ Precision choices (`precision_for`):
 
 from __future__ import annotations
 
-from models import hf
 from models.errors import ModelError
+from models.inference import lazy_torch as hf
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "int8", "bf16", "fp16")

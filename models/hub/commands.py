@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from models import catalog, hub
 from models.errors import ModelError
+from models.hub import catalog
+from models.hub import local_models as hub
 from models.settings import Settings
 
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models import hf
-from models import int8_cache as int8_store
-from models.device import precision_for, resolve_device
 from models.errors import ModelError, ModelMissingError
+from models.inference import int8_cache as int8_store
+from models.inference import lazy_torch as hf
+from models.inference.device import precision_for, resolve_device
 
 # A window we trust when neither the tokenizer nor the config states one.
 _FALLBACK_WINDOW = 512
@@ -132,7 +132,7 @@ def load_model(
 ) -> LoadedModel:
     """Load `source` now, uncached. `device` must already be resolved.
 
-    `int8_cache`: where quantized copies are kept (models.int8_cache): True for the
+    `int8_cache`: where quantized copies are kept (models.inference.int8_cache): True for the
     default folder ($PRECIS_INT8_CACHE or the user cache), a folder, or False/None.
     """
     folder = _local_folder(source)

@@ -16,9 +16,9 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from models.article import Article
-from models.encoding import clean_text, decode_bytes
 from models.errors import InputError
+from models.ingest.article import Article
+from models.ingest.encoding import clean_text, decode_bytes
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -97,14 +97,14 @@ def parse_text_as(
         raise InputError(f"{name} is empty")
     kind = detect_kind(text, filename=filename, content_type=content_type)
     if kind == "html":
-        from models.parse_html import parse_html
+        from models.ingest.formats.html import parse_html
 
         return parse_html(text, source=source or name, url=url)
     if kind == "markdown":
-        from models.parse_markdown import parse_markdown
+        from models.ingest.formats.markdown import parse_markdown
 
         return parse_markdown(text, source=source or name)
-    from models.parse_text import parse_text
+    from models.ingest.formats.plain import parse_text
 
     return parse_text(text, source=source or name)
 

@@ -29,7 +29,7 @@ import warnings
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from models import hf
+from models.inference import lazy_torch as hf
 
 FORMAT = "precis-int8-1"
 ENV = "PRECIS_INT8_CACHE"  # a folder, or "off" to disable the cache

@@ -12,21 +12,23 @@ Multi-step pairs (German to French) chain two translators through English.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from models import catalog, hub
-from models.catalog import ModelSpec
 from models.errors import ModelError, ModelMissingError
+from models.hub import catalog
+from models.hub import download as hub_download
+from models.hub import local_models as hub
+from models.hub.catalog import ModelSpec
+from models.inference.adapters import ChainedTranslator, PrefixingTokenizer
 from models.settings import Settings
 from models.types import Summarizer, Translator
 
 if TYPE_CHECKING:
-    from models.loader import LoadedModel, ModelLoader
+    from models.inference.loader import LoadedModel, ModelLoader
 
 EXTRACTIVE = "extractive"
 
@@ -56,7 +58,7 @@ class ModelProvider:
     @property
     def loader(self) -> ModelLoader:
         if self._loader is None:
-            from models.loader import ModelLoader  # cheap: torch loads on first load()
+            from models.inference.loader import ModelLoader  # cheap: torch loads on first load()
 
             self._loader = ModelLoader()
         return self._loader
@@ -70,7 +72,7 @@ class ModelProvider:
             return self.extractive()
         with self._lock:
             if self._summarizer is None:
-                from models.seq2seq import Seq2SeqSummarizer
+                from models.inference.seq2seq import Seq2SeqSummarizer
 
                 loaded = self._load(self._resolve(self.settings.summarizer))
                 self._summarizer = Seq2SeqSummarizer(loaded)
@@ -80,7 +82,7 @@ class ModelProvider:
         """The model-free summarizer: always available, any language."""
         with self._lock:
             if self._extractive is None:
-                from models.extractive import ExtractiveSummarizer
+                from models.inference.extractive import ExtractiveSummarizer
 
                 self._extractive = ExtractiveSummarizer()
             return self._extractive
@@ -162,7 +164,7 @@ class ModelProvider:
         already there is not fetched again."""
         if hub.cached(model_id, self._cache_dir) is not None:
             return
-        hub.download(
+        hub_download.download(
             model_id,
             progress=progress,
             cancel=cancel,
@@ -178,7 +180,7 @@ class ModelProvider:
         for loaded in self._loaded():
             return loaded.device
         if self.settings.device != "auto" or "torch" in sys.modules:
-            from models.device import resolve_device
+            from models.inference.device import resolve_device
 
             try:
                 return resolve_device(self.settings.device)
@@ -242,7 +244,7 @@ class ModelProvider:
         found = self._hops.get(spec)
         if found is not None:
             return found
-        from models.seq2seq import Seq2SeqTranslator
+        from models.inference.seq2seq import Seq2SeqTranslator
 
         loaded = self._load(resolved)
         if spec.prefix:
@@ -264,56 +266,6 @@ class ModelProvider:
     def _loaded(self) -> list[Any]:
         items: list[Any] = [self._summarizer, *self._hops.values()]
         return [t.loaded for t in items if getattr(t, "loaded", None) is not None]
-
-
-class ChainedTranslator:
-    """Two or more translators run one after the other (German -> English -> French)."""
-
-    def __init__(self, hops: Sequence[Translator]) -> None:
-        self.hops = list(hops)
-        self.name = "+".join(h.name for h in self.hops)
-        self.revision = "+".join(h.revision or "-" for h in self.hops)
-        self.source_lang = self.hops[0].source_lang
-        self.target_lang = self.hops[-1].target_lang
-
-    def settings_key(self) -> str:
-        return json.dumps([h.settings_key() for h in self.hops], separators=(",", ":"))
-
-    def translate(
-        self, texts: Sequence[str], *, cancel: threading.Event | None = None
-    ) -> list[str]:
-        out = list(texts)
-        for hop in self.hops:
-            out = hop.translate(out, cancel=cancel)
-        return out
-
-
-class PrefixingTokenizer:
-    """A tokenizer that puts a target-language token before every text it encodes.
-
-    Multi-target opus-mt models (en-zh, en-ar) pick the output language from a
-    sentence-initial `>>id<<` token; Seq2SeqTranslator encodes each sentence on its
-    own, so the token is added where every sentence is encoded. Token counts include
-    it, which is right: it takes a place in the model's window. Everything else is the
-    wrapped tokenizer's.
-    """
-
-    def __init__(self, tokenizer: Any, prefix: str) -> None:
-        object.__setattr__(self, "_tokenizer", tokenizer)
-        object.__setattr__(self, "_prefix", prefix.strip() + " ")
-
-    def __call__(self, text: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(text, str):
-            text = self._prefix + text
-        elif isinstance(text, (list, tuple)):
-            text = [self._prefix + t if isinstance(t, str) else t for t in text]
-        return self._tokenizer(text, *args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._tokenizer, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._tokenizer, name, value)
 
 
 def _short_name(model: str) -> str:

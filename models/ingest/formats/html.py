@@ -11,10 +11,10 @@ from __future__ import annotations
 import html as html_lib
 import re
 
-from models.article import Article, Block, assemble_article
-from models.boilerplate import strip_boilerplate, take_front_matter
-from models.encoding import clean_text
 from models.errors import InputError
+from models.ingest.article import Article, Block, assemble_article
+from models.ingest.boilerplate import strip_boilerplate, take_front_matter
+from models.ingest.encoding import clean_text
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{1,40}$")

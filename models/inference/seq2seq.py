@@ -16,21 +16,20 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from models.errors import Cancelled, GenerationError, ModelError
-from models.generation import (
+from models.inference.budgets import (
     DEFAULT_BATCH_SIZE,
     LONG_CAP,
     MEDIUM_BUDGET,
     MIN_NEW,
     RULES_VERSION,
     SHORT_BUDGET,
-    Generated,
     GenerationSettings,
-    generate_checked,
     summary_budget,
     summary_settings,
     translation_settings,
 )
-from models.loader import LoadedModel
+from models.inference.generate import Generated, generate_checked
+from models.inference.loader import LoadedModel
 from models.text import chunk_sentences, join_sentences, split_sentences
 from models.types import Length, Task
 

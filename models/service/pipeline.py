@@ -14,13 +14,13 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from models.article import Article, Section
-from models.cache import ResultCache
-from models.cache_key import make_key
+from models.cache.keys import make_key
+from models.cache.results import ResultCache
 from models.errors import Cancelled, ModelError, ModelMissingError, PrecisError
-from models.extractive import covers_whole
-from models.fingerprint import model_fingerprint
-from models.outputs import SUMMARY, TRANSLATION, Failure, Output, OutputKey
+from models.hub.fingerprint import model_fingerprint
+from models.inference.extractive import covers_whole
+from models.ingest.article import Article, Section
+from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.types import Length, Summarizer, Task, Translator
 
 OUTPUT_FORMAT = "output-v1"

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import ModelMissingError, PrecisError
-from models.outputs import SUMMARY, TRANSLATION, Failure, Output, OutputKey
-from models.service import PrecisService
+from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
+from models.service.scheduler import PrecisService
 from models.types import Length
 
 

@@ -1,7 +1,7 @@
 """Telling output that is not a summary or a translation at all.
 
 Small models sometimes loop ("the the the"), return nothing but punctuation, or
-copy their input untranslated. `models.generation` asks `degeneracy` about every
+copy their input untranslated. `models.inference.generate` asks `degeneracy` about every
 output, retries once with safer settings and never shows or caches such text.
 The checks are pure functions of the text, so they live apart from generation.
 """

@@ -18,11 +18,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from models.article import Article
-from models.cache import ResultCache
+from models.cache.results import ResultCache
 from models.errors import Cancelled, PrecisError
-from models.language import detect_language
-from models.outputs import (
+from models.ingest.article import Article
+from models.ingest.language import detect_language
+from models.service.events import (
     SUMMARY,
     TRANSLATION,
     DownloadProgress,
@@ -32,7 +32,7 @@ from models.outputs import (
     Progress,
     ServiceEvent,
 )
-from models.pipeline import Pipeline
+from models.service.pipeline import Pipeline
 from models.types import Length
 
 Listener = Callable[[ServiceEvent], None]

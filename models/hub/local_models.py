@@ -5,7 +5,7 @@ costs ~23 s of retries, a cached one with the network down can take minutes to l
 and a server that never answers hangs `from_pretrained` for good (see STACK.md). So
 precis never lets the hub client decide. It resolves a model to a folder on disk
 itself (a local folder, or a snapshot in the hub cache), loads only from that folder,
-and downloads only when asked (`models.hub_download`: a 3-second reachability probe,
+and downloads only when asked (`models.hub.download`: a 3-second reachability probe,
 timeouts, progress and cancellation).
 
 `HF_HUB_OFFLINE` is read when `huggingface_hub` / `transformers` are first imported,
@@ -21,13 +21,12 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from models.catalog import approx_size, format_size
 from models.errors import ModelError, ModelMissingError
+from models.hub.catalog import approx_size, format_size
 
 if TYPE_CHECKING:
-    from models.hub_download import download as download
     from models.settings import Settings
 
 _TRUE = {"1", "on", "yes", "true"}
@@ -175,16 +174,6 @@ def one_line(exc: BaseException) -> str:
     """An exception as one short line, for messages."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
-
-
-def __getattr__(name: str) -> Any:
-    # `hub.download` is `models.hub_download.download`, imported on first use: that
-    # module builds on this one, so it cannot be imported at the top of this file.
-    if name == "download":
-        from models.hub_download import download
-
-        return download
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- disk ----------------------------------------------------------------------------
