@@ -40,3 +40,12 @@ class CacheError(PrecisError):
 
 class Cancelled(Exception):  # noqa: N818 - reads better at the raise site
     """Work was cancelled because nobody needs its result any more."""
+
+
+def one_line(value: object, limit: int = 300) -> str:
+    """An exception (or any text) as one short line for messages: whitespace runs
+    collapsed, cut at `limit`; an exception without a message gives its type name."""
+    text = " ".join(str(value).split())
+    if not text and isinstance(value, BaseException):
+        text = type(value).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -18,7 +18,7 @@ from typing import Any
 import platformdirs
 
 from models.errors import PrecisError
-from models.types import Length
+from models.types import DEVICES, Length
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,7 +27,6 @@ else:  # pragma: no cover - Python 3.10
 
 APP_NAME = "precis"
 DEFAULT_SUMMARIZER = "sshleifer/distilbart-cnn-12-6"
-DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 class SettingsError(PrecisError):

@@ -16,6 +16,12 @@ import sentencex
 # Scripts written without spaces between words or sentences (Korean uses spaces).
 _CJK_LANGS = frozenset({"zh", "ja", "yue", "wuu", "th", "lo", "km", "my"})
 _SPACE_RUN = re.compile(r"\s+")
+# Han, kana, hangul and CJK compatibility letters: one character is one word.
+CJK_CHAR = re.compile(
+    r"[\u1100-\u11ff\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31bf\u31f0-\u31ff"
+    r"\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
+)
+MB = 1_000_000
 
 
 def split_sentences(text: str, lang: str = "en") -> list[str]:
@@ -100,3 +106,16 @@ def _split_long(
     if current:
         out.append(sep.join(current))
     return out
+
+
+def format_size(size: int | None) -> str:
+    """ "~1.2 GB" / "~300 MB"; "size unknown" when there is no estimate."""
+    if size is None:
+        return "size unknown"
+    if size >= 1_000 * MB:
+        return f"~{size / (1_000 * MB):.1f} GB"
+    if size >= MB:
+        return f"~{round(size / MB)} MB"
+    if size >= 1_000:
+        return f"~{round(size / 1_000)} kB"
+    return f"~{size} bytes"

@@ -10,7 +10,10 @@ from __future__ import annotations
 import enum
 import threading
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
+
+Device = Literal["auto", "cpu", "cuda", "mps"]
+DEVICES: tuple[Device, ...] = ("auto", "cpu", "cuda", "mps")
 
 
 class Length(str, enum.Enum):

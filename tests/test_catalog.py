@@ -11,6 +11,7 @@ from models.errors import ModelError
 from models.hub import catalog
 from models.hub.catalog import ModelSpec, translation_model, translation_route
 from models.settings import Settings, load_settings
+from models.text import format_size
 
 REQUIRED = {"zh", "es", "fr", "de", "ru", "ar", "ja", "pt", "it", "hi", "ko"}
 
@@ -134,8 +135,8 @@ def test_override_kind_read_from_a_local_folder_config(tmp_path: Path) -> None:
 
 
 def test_sizes_format_for_messages() -> None:
-    assert catalog.format_size(1_220_000_000) == "~1.2 GB"
-    assert catalog.format_size(300_000_000) == "~300 MB"
-    assert catalog.format_size(None) == "size unknown"
+    assert format_size(1_220_000_000) == "~1.2 GB"
+    assert format_size(300_000_000) == "~300 MB"
+    assert format_size(None) == "size unknown"
     assert catalog.approx_size("sshleifer/distilbart-cnn-12-6") == 1_220 * catalog.MB
     assert catalog.approx_size("someone/else") is None

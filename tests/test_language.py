@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from models.data import SAMPLE_ARTICLE
-from models.ingest.language import detect_language, language_name
+from models.ingest.language import detect_language
+from models.language_names import language_name
 
 SAMPLES = {
     "en": "The city council approved the new budget on Tuesday after a long debate "

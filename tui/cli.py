@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from models.errors import PrecisError
+from models.errors import PrecisError, one_line
 from models.settings import Settings, SettingsError, load_settings
 from models.types import Length
 
@@ -276,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands[argv[0]](argv[1:])
         return run_reader(argv)
     except PrecisError as exc:
-        print(f"precis: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"precis: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("precis: interrupted", file=sys.stderr)
@@ -285,7 +285,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stdout closed early (e.g. piped into head): not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

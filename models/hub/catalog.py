@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from models.errors import ModelError
+from models.language_names import language_name
+from models.text import MB, format_size
 
 if TYPE_CHECKING:
     from models.settings import Settings
 
 ORIGINAL = "original"  # the picker entry that shows the article in its own language
 
-MB = 1_000_000
 MARIAN_SIZE = 300 * MB  # opus-mt: 74M parameters, float32 weights + tokenizer
 M2M100_418M = "facebook/m2m100_418M"
 M2M100_SIZE = 1_940 * MB
@@ -133,25 +134,6 @@ def languages() -> list[LanguageEntry]:
 def language(code: str) -> LanguageEntry | None:
     """The entry for an ISO 639-1 code, or None when precis does not offer it."""
     return _BY_CODE.get(code)
-
-
-def language_name(code: str) -> str:
-    """English name for a code; the code itself for languages outside the table."""
-    entry = _BY_CODE.get(code)
-    return entry.english if entry else code
-
-
-def format_size(size: int | None) -> str:
-    """ "~1.2 GB" / "~300 MB"; "size unknown" when there is no estimate."""
-    if size is None:
-        return "size unknown"
-    if size >= 1_000 * MB:
-        return f"~{size / (1_000 * MB):.1f} GB"
-    if size >= MB:
-        return f"~{round(size / MB)} MB"
-    if size >= 1_000:
-        return f"~{round(size / 1_000)} kB"
-    return f"~{size} bytes"
 
 
 def approx_size(model_id: str) -> int | None:

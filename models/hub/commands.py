@@ -14,6 +14,7 @@ from models.errors import ModelError
 from models.hub import catalog
 from models.hub import local_models as hub
 from models.settings import Settings
+from models.text import format_size
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def format_rows(rows: list[ModelRow]) -> str:
             row.model_id,
             row.role,
             "yes" if row.present else ("partial" if row.disk_bytes else "no"),
-            _size(row.disk_bytes) if row.disk_bytes else catalog.format_size(row.approx_bytes),
+            _size(row.disk_bytes) if row.disk_bytes else format_size(row.approx_bytes),
         )
         for row in rows
     ]
@@ -125,4 +126,4 @@ def remove(name: str, settings: Settings, *, cache_dir: Path | None = None) -> s
 
 
 def _size(size: int) -> str:
-    return catalog.format_size(size).lstrip("~")
+    return format_size(size).lstrip("~")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from models.errors import Cancelled, ModelError, ModelMissingError
+from models.errors import Cancelled, ModelError, ModelMissingError, one_line
 from models.hub.catalog import approx_size
 from models.hub.local_models import (
     PYTORCH_BIN,
@@ -32,7 +32,6 @@ from models.hub.local_models import (
     is_offline,
     looks_like_hub_id,
     missing_message,
-    one_line,
     repo_folder,
 )
 

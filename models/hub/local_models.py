@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from models.errors import ModelError, ModelMissingError
-from models.hub.catalog import approx_size, format_size
+from models.errors import ModelError, ModelMissingError, one_line
+from models.hub.catalog import approx_size
+from models.text import format_size
 
 if TYPE_CHECKING:
     from models.settings import Settings
@@ -168,12 +169,6 @@ def missing_message(model_id: str, *, offline: bool, reachable: bool = True) -> 
         f"model {model_id} ({size}) is not downloaded: run `precis models pull {model_id}`, "
         "or pass a local folder with --summarizer/--translator"
     )
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one short line, for messages."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
 
 
 # -- disk ----------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from models.errors import ModelError
 from models.inference import lazy_torch as hf
+from models.types import DEVICES
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "int8", "bf16", "fp16")
 
 

@@ -27,7 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from models.errors import Cancelled
-from models.text import is_cjk, join_sentences, split_sentences
+from models.text import CJK_CHAR, is_cjk, join_sentences, split_sentences
 from models.types import Length
 
 ALGORITHM_VERSION = 2
@@ -44,10 +44,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _LINE_BREAK = re.compile(r"[ \t\r\f\v]*\n\s*")
 _WORD = re.compile(r"\w+")
 # Han, kana, Hangul (syllables and jamo) and CJK punctuation-free letter ranges.
-_CJK_CHAR = re.compile(
-    r"[\u1100-\u11ff\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31bf\u31f0-\u31ff"
-    r"\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]+"
-)
+CJK_RUN = re.compile(CJK_CHAR.pattern + "+")
 
 
 def requested_sentences(n_sentences: int, length: Length) -> int:
@@ -171,11 +168,11 @@ def _check(cancel: threading.Event | None) -> None:
 def _terms(sentence: str, lang: str) -> list[str]:
     """Word tokens; CJK runs become overlapping character bigrams (single chars alone)."""
     lowered = sentence.lower()
-    if not is_cjk(lang) and not _CJK_CHAR.search(lowered):
+    if not is_cjk(lang) and not CJK_RUN.search(lowered):
         return _WORD.findall(lowered)
     terms: list[str] = []
     pos = 0
-    for match in _CJK_CHAR.finditer(lowered):
+    for match in CJK_RUN.finditer(lowered):
         terms.extend(_WORD.findall(lowered[pos : match.start()]))
         run = match.group()
         if len(run) == 1:

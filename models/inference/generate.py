@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from models.errors import Cancelled, GenerationError
+from models.errors import Cancelled, GenerationError, one_line
 from models.inference import lazy_torch as hf
 from models.inference.budgets import DEFAULT_BATCH_SIZE, GenerationSettings
 from models.inference.degenerate import degeneracy
@@ -143,7 +143,7 @@ def _run_batch(
                     **encoded, **merged.kwargs(), **(extra or {}), stopping_criteria=criteria
                 )
         except Exception as exc:
-            raise GenerationError(f"{loaded.name} failed to generate: {_first_line(exc)}") from exc
+            raise GenerationError(f"{loaded.name} failed to generate: {one_line(exc)}") from exc
         if cancel.is_set():
             raise Cancelled()
         for row, i in enumerate(batch):
@@ -181,11 +181,6 @@ def _acquire(lock: threading.Lock, cancel: threading.Event) -> None:
     while not lock.acquire(timeout=0.05):
         if cancel.is_set():
             raise Cancelled()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
 
 
 @functools.cache

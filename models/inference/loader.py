@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.errors import ModelError, ModelMissingError
+from models.errors import ModelError, ModelMissingError, one_line
 from models.inference import int8_cache as int8_store
 from models.inference import lazy_torch as hf
 from models.inference.device import precision_for, resolve_device
@@ -164,9 +164,9 @@ def load_model(
         # with no weights at all says so in transformers' own words below.
         if not allow_pickle and "safetensors" in str(exc).lower() and _has_pickle(folder):
             raise _pickle_refused(source) from exc
-        raise ModelError(f"cannot load model {source}: {_first_line(exc)}") from exc
+        raise ModelError(f"cannot load model {source}: {one_line(exc)}") from exc
     except Exception as exc:  # config, weights or tokenizer files that do not parse
-        raise ModelError(f"cannot load model {source}: {_first_line(exc)}") from exc
+        raise ModelError(f"cannot load model {source}: {one_line(exc)}") from exc
     _check_vocab(source, tokenizer, model)
     model = _prepare(model, device, precision, quantized=quantized)
     if int8 is not None and not quantized:
@@ -221,7 +221,7 @@ def _prepare(model: Any, device: str, precision: str, *, quantized: bool = False
         if precision == "int8" and not quantized:
             model = hf.quantize_dynamic_int8(model)
     except Exception as exc:
-        raise ModelError(f"cannot put model on {device}: {_first_line(exc)}") from exc
+        raise ModelError(f"cannot put model on {device}: {one_line(exc)}") from exc
     # Checkpoints carry length limits for their own demo (distilbart: min 56, max 142
     # tokens). precis sets lengths per call; leaving these would force every short
     # summary to 56 tokens and make transformers warn on each call.
@@ -302,8 +302,3 @@ def _pickle_refused(source: str) -> ModelError:
         f"refusing pickle checkpoint {source}: only pytorch_model.bin found, no .safetensors "
         "(pickle files can run code; convert the model to safetensors)"
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]

@@ -8,13 +8,11 @@ place that turns blocks into sections, so every format is sectioned alike.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from models.errors import InputError
-
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+from models.text import CJK_CHAR
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ MAX_SECTION_WORDS = 450
 def word_count(text: str) -> int:
     """Words in `text`; CJK text, written without spaces, counts two characters a word."""
     head = text[:4000]
-    cjk = len(_CJK.findall(head))
+    cjk = len(CJK_CHAR.findall(head))
     if not cjk:
         return len(text.split())
     ratio = len(text) / len(head)
@@ -167,7 +165,7 @@ def _split_paragraph(text: str) -> list[str]:
     """Cut one long paragraph into pieces of about SECTION_WORDS words, at sentences."""
     from models.text import is_cjk, join_sentences, split_sentences
 
-    lang = "zh" if _CJK.search(text[:2000]) else "en"
+    lang = "zh" if CJK_CHAR.search(text[:2000]) else "en"
     pieces: list[str] = []
     current: list[str] = []
     size = 0

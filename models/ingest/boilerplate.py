@@ -16,8 +16,8 @@ import re
 from collections.abc import Sequence
 
 from models.ingest.article import Block
+from models.text import CJK_CHAR
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _MAX_CAPTION = 800  # characters; longer text is never a caption
 _CLOSERS = "\"'”’»)]）」』"
 # A sentence ends here (a question mark too, but see `is_body`).
@@ -86,14 +86,14 @@ def is_title_like(text: str, *, max_words: int = 12, max_chars: int = 100) -> bo
         return False
     if not any(ch.isalpha() for ch in text):
         return False
-    if _CJK.search(text):
+    if CJK_CHAR.search(text):
         return len(text) <= max(30, max_chars // 3)
     return len(text) <= max_chars and len(text.split()) <= max_words
 
 
 def is_body(text: str) -> bool:
     """A real paragraph: long, or ending like a sentence."""
-    if _CJK.search(text[:200]):
+    if CJK_CHAR.search(text[:200]):
         return len(text) > 60 or ends_sentence(text, ".!。！…")
     return len(text) > 160 or len(text.split()) > 20 or ends_sentence(text, ".!。！…")
 

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from models.errors import InputError
+from models.errors import InputError, one_line
 from models.ingest.article import Article
 from models.ingest.encoding import clean_text, decode_bytes
 
@@ -209,16 +209,16 @@ def _read_url(url: str, *, max_bytes: int, timeout: float) -> Article:
     except urllib.error.HTTPError as error:
         if 300 <= error.code < 400:
             raise InputError(f"cannot fetch {shown}: more than {MAX_REDIRECTS} redirects") from None
-        reason = _one_line(error.reason) if error.reason else ""
+        reason = one_line(error.reason) if error.reason else ""
         raise InputError(f"cannot fetch {shown}: HTTP {error.code} {reason}".rstrip()) from None
     except urllib.error.URLError as error:
         if isinstance(error.reason, TimeoutError):
             raise InputError(f"cannot fetch {shown}: no answer within {timeout:g} s") from None
-        raise InputError(f"cannot fetch {shown}: {_one_line(error.reason)}") from None
+        raise InputError(f"cannot fetch {shown}: {one_line(error.reason)}") from None
     except TimeoutError:
         raise InputError(f"cannot fetch {shown}: no answer within {timeout:g} s") from None
     except (OSError, ValueError) as error:
-        raise InputError(f"cannot fetch {shown}: {_one_line(error)}") from None
+        raise InputError(f"cannot fetch {shown}: {one_line(error)}") from None
     if content_type == "text/plain":
         content_type = None  # let the name and the text decide between text and Markdown
     return parse_bytes(
@@ -290,10 +290,6 @@ def _shown(name: str) -> str:
     """A name safe to print on one line of a terminal."""
     cleaned = clean_text(name).replace("\n", " ")
     return cleaned if len(cleaned) <= 200 else cleaned[:197] + "..."
-
-
-def _one_line(value: object) -> str:
-    return " ".join(str(value).split())
 
 
 __all__ = ["DEFAULT_MAX_BYTES", "detect_kind", "parse_bytes", "parse_text_as", "read_article"]

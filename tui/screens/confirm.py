@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tui.widgets.output_pane import human_size
+from models.text import format_size
 
 
 class ConfirmDownload(ModalScreen[bool]):
@@ -28,7 +28,7 @@ class ConfirmDownload(ModalScreen[bool]):
         self.size_bytes = size_bytes
 
     def compose(self) -> ComposeResult:
-        size = human_size(self.size_bytes) or "size unknown"
+        size = format_size(self.size_bytes)
         with Vertical(id="confirm-dialog", classes="dialog"):
             yield Static(Content(f"Download {self.model_id} ({size})?"), id="confirm-question")
             yield Static(

@@ -18,6 +18,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from models.hub import catalog
+from models.language_names import language_name
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def language_choices(source_lang: str) -> list[Choice]:
     choices: list[Choice] = []
     for entry in catalog.languages():
         if entry.code == catalog.ORIGINAL:
-            name = catalog.language_name(source_lang)
+            name = language_name(source_lang)
             label = (
                 f"{source_lang:<3} {name} · original"
                 if name != source_lang

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from models.errors import PrecisError
-from models.hub.catalog import language_name
+from models.language_names import language_name
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.types import Length
 from tui.messages import (

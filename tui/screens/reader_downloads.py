@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from models.service.events import Failure
+from models.text import format_size
 from tui.messages import DownloadUpdate
 from tui.screens.confirm import ConfirmDownload
 from tui.widgets import OutputPane
-from tui.widgets.output_pane import human_size
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -56,7 +56,7 @@ class ModelDownloads(_Base):
         if self.service.offline:
             return "Everything else keeps working."
         key = self._keys_for("download") or "d"
-        size = human_size(failure.size_bytes)
+        size = format_size(failure.size_bytes)
         size = f" ({size})" if size else ""
         return f"Press {key} to download {failure.model_id}{size}. Everything else keeps working."
 

@@ -26,18 +26,6 @@ def describe_output(output: Output) -> Content:
     return Content(" · ".join(facts))
 
 
-def human_size(size_bytes: int | None) -> str:
-    """'~300 MB'-style size, or '' when unknown."""
-    if not size_bytes:
-        return ""
-    size = float(size_bytes)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"~{size:.0f} {unit}" if unit != "GB" else f"~{size:.1f} {unit}"
-        size /= 1000
-    return ""  # pragma: no cover - the loop always returns
-
-
 class OutputPane(VerticalScroll, can_focus=True):
     """Shows the current summary with the models that made it."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 
-from models.errors import InputError
+from models.errors import InputError, one_line
 from models.ingest.article import Article, Block, assemble_article
 from models.ingest.boilerplate import strip_boilerplate, take_front_matter
 from models.ingest.encoding import clean_text
@@ -48,7 +48,7 @@ def parse_html(html: str, *, source: str = "", url: str | None = None) -> Articl
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as error:  # lxml and trafilatura raise many types on broken markup
-        raise InputError(f"cannot read the HTML of {name}: {_one_line(error)}") from None
+        raise InputError(f"cannot read the HTML of {name}: {one_line(error)}") from None
     if not xml:
         raise InputError(f"{name} is an HTML page with no article text")
     root = etree.fromstring(xml.encode("utf-8"), parser=etree.XMLParser(huge_tree=True))
@@ -116,10 +116,6 @@ def _drop_control_ref(match: re.Match[str]) -> str:
 
 def _text(text: str) -> str:
     return " ".join(text.split())
-
-
-def _one_line(error: Exception) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")

@@ -23,8 +23,8 @@ from models.ingest.boilerplate import (
     take_front_matter,
 )
 from models.ingest.encoding import clean_text
+from models.text import CJK_CHAR
 
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _LIST_ITEM = re.compile(r"(?:[-*•+]|\d{1,3}[.)])\s")
 # Lines of wrapped text cluster just under the wrap width; wider than this is not wrapping.
 _MAX_WRAP_WIDTH = 120
@@ -94,7 +94,7 @@ def mark_headings(blocks: Sequence[Block]) -> list[Block]:
 def _is_title(text: str) -> bool:
     if ends_sentence(text, ".:;,。：；，") or is_dateline(text) or is_byline(text):
         return False
-    if _CJK_CHAR.search(text[:50]):
+    if CJK_CHAR.search(text[:50]):
         return len(text) <= 60
     return len(text) <= 200 and len(text.split()) <= 25
 
@@ -119,7 +119,7 @@ def _intended_break(previous: str, line: str, width: int) -> bool:
     """
     if _LIST_ITEM.match(line):
         return True
-    first = 1 if _CJK_CHAR.match(line) else len(line.split(" ", 1)[0])
+    first = 1 if CJK_CHAR.match(line) else len(line.split(" ", 1)[0])
     if len(previous) + 1 + first > width:
         return False
     return ends_sentence(previous) or is_title_like(previous) or is_dateline(previous)
@@ -132,7 +132,7 @@ def _flush(current: list[str], paragraphs: list[str]) -> None:
     for previous, line in itertools.pairwise(current):
         # CJK is written without spaces: a wrap between two CJK characters adds none;
         # nor does a wrap after a hyphen ("twenty-" / "five").
-        cjk = _CJK_CHAR.match(previous[-1]) and _CJK_CHAR.match(line[0])
+        cjk = CJK_CHAR.match(previous[-1]) and CJK_CHAR.match(line[0])
         hyphen = len(previous) > 1 and previous[-1] == "-" and previous[-2].isalpha()
         if not (cjk or hyphen):
             parts.append(" ")
