@@ -125,8 +125,10 @@ def run_reader(argv: Sequence[str]) -> int:
     settings = _settings(args)
     service = _open(settings, args.article, reader=True)
     from tui.app import PrecisApp  # Textual is imported only here
+    from tui.terminal import take_keyboard
 
     try:
+        take_keyboard()  # after `precis -`, stdin was the article: keys come from the tty
         PrecisApp(service, settings).run()
     finally:
         service.close()
