@@ -21,6 +21,7 @@ from models.hub.fingerprint import model_fingerprint
 from models.inference.extractive import covers_whole
 from models.ingest.article import Article, Section
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
+from models.service.model_source import ModelSource
 from models.types import Length, Summarizer, Task, Translator
 
 OUTPUT_FORMAT = "output-v1"
@@ -43,7 +44,7 @@ class Pipeline:
     def __init__(
         self,
         article: Article,
-        provider: object,
+        provider: ModelSource,
         cache: ResultCache,
         source_lang: str,
         *,

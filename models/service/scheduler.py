@@ -32,6 +32,7 @@ from models.service.events import (
     Progress,
     ServiceEvent,
 )
+from models.service.model_source import ModelSource
 from models.service.pipeline import Pipeline
 from models.types import Length
 
@@ -66,7 +67,7 @@ class PrecisService:
     def __init__(
         self,
         article: Article,
-        provider: object,
+        provider: ModelSource,
         cache: ResultCache,
         *,
         source_lang: str | None = None,
@@ -119,11 +120,10 @@ class PrecisService:
     @property
     def offline(self) -> bool:
         """Whether models can be downloaded in this run (not with --offline)."""
-        return bool(getattr(self.provider, "offline", False))
+        return self.provider.offline
 
     def model_info(self) -> str:
-        describe = getattr(self.provider, "describe", None)
-        return describe() if callable(describe) else ""
+        return self.provider.describe()
 
     # -- scheduling ---------------------------------------------------------------
 
