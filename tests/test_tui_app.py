@@ -450,12 +450,12 @@ async def test_stale_outputs_are_dropped(tmp_path: Path) -> None:
         await settled(pilot, app)
         shown = pane(app).body_text
         key = OutputKey(3, "en", SUMMARY, Length.SHORT)
-        stale = Output(key, ("stale",), ("x",), True, False, False)
+        stale = Output(key, ("stale",), ("x",), extractive=True)
         reader(app).post_message(OutputReady(stale))
         await pilot.pause()
         assert pane(app).body_text == shown
         assert 3 in reader(app).query_one(SectionList).ready  # but the mark is set
-        other = Output(OutputKey(0, "de", TRANSLATION), ("stale",), ("x",), False, False, False)
+        other = Output(OutputKey(0, "de", TRANSLATION), ("stale",), ("x",))
         reader(app).post_message(OutputReady(other))
         await pilot.pause()
         assert reader(app).query_one(OriginalView).translation is None

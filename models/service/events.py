@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Union
+from typing import Final, Literal, Union
 
 from models.types import Length
 
-SUMMARY = "summary"
-TRANSLATION = "translation"
-KINDS = (SUMMARY, TRANSLATION)
+OutputKind = Literal["summary", "translation"]
+SUMMARY: Final = "summary"
+TRANSLATION: Final = "translation"
+KINDS: tuple[OutputKind, ...] = (SUMMARY, TRANSLATION)
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class OutputKey:
 
     section: int
     lang: str  # target language; the article's own language means "original"
-    kind: str = SUMMARY  # "summary" | "translation"
+    kind: OutputKind = SUMMARY
     length: Length | None = None  # for summaries; None for translations
 
     def __post_init__(self) -> None:
@@ -41,10 +42,10 @@ class Output:
 
     key: OutputKey
     paragraphs: tuple[str, ...]
-    models: tuple[str, ...]  # names of the models used, in pipeline order
-    extractive: bool
-    whole: bool  # the section was shorter than the summary asked, so it is given whole
-    from_cache: bool
+    models: tuple[str, ...] = ()  # names of the models used, in pipeline order
+    extractive: bool = False
+    whole: bool = False  # the section was shorter than the summary asked: given whole
+    from_cache: bool = False
     note: str | None = None
     # Set on an extractive fallback: the abstractive model that would have been used.
     missing_model: str | None = None

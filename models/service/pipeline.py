@@ -19,6 +19,7 @@ from models.cache.results import ResultCache
 from models.errors import Cancelled, ModelError, ModelMissingError, PrecisError
 from models.hub.fingerprint import model_fingerprint
 from models.inference.extractive import covers_whole
+from models.inference.llm_spec import output_key_part
 from models.ingest.article import Article, Section
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.service.model_source import ModelSource
@@ -76,7 +77,8 @@ class Pipeline:
             length=key.length,
             model="|".join(parts),
             revision=None,
-            settings=f"{OUTPUT_FORMAT}|q={settings.quantize}|dev={settings.device}",
+            settings=f"{OUTPUT_FORMAT}|q={settings.quantize}|dev={settings.device}"
+            + output_key_part(settings),
         )
 
     def _translator_part(self, source: str, target: str) -> str:
@@ -123,14 +125,14 @@ class Pipeline:
         sections = [self.article.sections[k.section] for k in keys]
         if lang == self.source_lang:
             return [
-                Output(k, s.paragraphs, (), False, False, False, note="original language")
+                Output(k, s.paragraphs, note="original language")
                 for k, s in zip(keys, sections, strict=True)
             ]
         texts, models = self._translate(
             [s.text for s in sections], self.source_lang, lang, cancel, force
         )
         outputs = [
-            Output(k, _paragraphs(t), models, False, False, False)
+            Output(k, _paragraphs(t), models)
             for k, t in zip(keys, texts, strict=True)
         ]
         self._store(outputs)
@@ -156,9 +158,7 @@ class Pipeline:
                     keys[i],
                     _paragraphs(text),
                     models,
-                    False,
-                    True,
-                    False,
+                    whole=True,
                     note="the section is shorter than the summary asked",
                 )
             self._store([results[i] for i in whole])
@@ -186,6 +186,9 @@ class Pipeline:
         text_lang = self.source_lang
         models: tuple[str, ...] = ()
         note = chosen.note
+        # An LLM summarizer writes in the reader's language itself (issue 16): no pivot,
+        # no translation of its summary afterwards.
+        direct = {"target_lang": lang} if getattr(summarizer, "writes_target", False) else {}
         if summarizer.languages is not None and text_lang not in summarizer.languages:
             try:
                 texts, models = self._translate(texts, text_lang, PIVOT, cancel, force)
@@ -195,21 +198,22 @@ class Pipeline:
                 note = f"extractive: cannot pivot {text_lang}->{PIVOT} ({exc})"
                 chosen = _Chosen(summarizer, note, cacheable=False)
                 models = ()
+        written = lang if direct else text_lang
         summaries = self._cached(
             texts,
             task=Task.SUMMARY,
             source=text_lang,
-            target=text_lang,
+            target=written,
             length=length,
             model=summarizer,
             settings=summarizer.settings_key(length),
             compute=lambda batch: summarizer.summarize(
-                batch, length, lang=text_lang, cancel=cancel
+                batch, length, lang=text_lang, cancel=cancel, **direct
             ),
             force=force,
         )
         models = (*models, summarizer.name)
-        final, more = self._translate(summaries, text_lang, lang, cancel, force)
+        final, more = self._translate(summaries, written, lang, cancel, force)
         models = (*models, *more)
         missing = chosen.missing
         outputs = [
@@ -217,10 +221,8 @@ class Pipeline:
                 keys[i],
                 _paragraphs(t),
                 models,
-                summarizer.extractive,
-                False,
-                False,
-                note,
+                extractive=summarizer.extractive,
+                note=note,
                 missing_model=missing.model_id if missing else None,
                 missing_size=missing.size_bytes if missing else None,
             )

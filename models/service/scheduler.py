@@ -11,6 +11,7 @@ listener the UI turns into messages.
 from __future__ import annotations
 
 import contextlib
+import enum
 import heapq
 import itertools
 import threading
@@ -38,13 +39,24 @@ from models.types import Length
 
 Listener = Callable[[ServiceEvent], None]
 
-VISIBLE, NEXT, OTHER, EXPORT = 0, 1, 2, 1
+
+
+class Priority(enum.IntEnum):
+    """Order of work: what is on screen, then what comes next, then the rest."""
+
+    VISIBLE = 0
+    NEXT = 1  # the next sections in reading order; an export's sections too
+    OTHER = 2  # other lengths of sections already read
+
+
+VISIBLE, NEXT, OTHER = Priority.VISIBLE, Priority.NEXT, Priority.OTHER
+EXPORT = Priority.NEXT
 PREFETCH_AHEAD = 24  # sections ahead in reading order to precompute
 
 
 @dataclass(order=True)
 class _Job:
-    priority: int
+    priority: Priority
     seq: int
     key: OutputKey = field(compare=False)
     force: bool = field(default=False, compare=False)
@@ -192,7 +204,7 @@ class PrecisService:
             raise ValueError(f"no section {key.section}")
 
     def _enqueue(
-        self, key: OutputKey, priority: int, *, batchable: bool, force: bool = False
+        self, key: OutputKey, priority: Priority, *, batchable: bool, force: bool = False
     ) -> _Job:
         self._ensure_worker()
         job = self._pending.get(key)
