@@ -3,13 +3,19 @@
 Sentences are the unit of both summarizers (extractive picks them, abstractive
 chunks at their boundaries) and of translation (a model window is never cut in the
 middle of a sentence). Splitting uses `sentencex`, a maintained rule-based
-segmenter that knows abbreviations, decimals, quotes and CJK punctuation.
+segmenter that knows abbreviations, decimals, quotes and CJK punctuation. Languages
+that write ordinals as a number and a full stop ("im 15. Jahrhundert", "am 3. Mai")
+get one repair on top: a split after such a number is undone when the words around
+it say it is an ordinal (word lists in models/data/page_phrases.json, "ordinals").
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
 
 import sentencex
 
@@ -34,7 +40,54 @@ def split_sentences(text: str, lang: str = "en") -> list[str]:
         pieces = sentencex.segment(base, text)
     except Exception:  # an unknown language code: fall back to the generic rules
         pieces = sentencex.segment("en", text)
-    return [p.strip() for p in pieces if p.strip()]
+    sentences = [p.strip() for p in pieces if p.strip()]
+    words = _ordinal_words(base)
+    if words is None or len(sentences) < 2:
+        return sentences
+    return _join_ordinals(sentences, *words)
+
+
+_ORDINAL_END = re.compile(r"(?:^|\s)(?:([^\W\d]+)\s+)?\(?(\d{1,4})\.$")
+# Endings of inflected nouns after an ordinal: "Jahrhunderts", "Geburtstages", "Spieltagen".
+_INFLECTIONS = ("es", "en", "er", "em", "s", "e", "n")
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _join_ordinals(
+    sentences: list[str], before: frozenset[str], after: tuple[str, ...]
+) -> list[str]:
+    """Undo splits after an ordinal: "im 15." + "Jahrhundert gebaut." is one sentence."""
+    out = [sentences[0]]
+    for sentence in sentences[1:]:
+        match = _ORDINAL_END.search(out[-1][-40:])
+        if match is not None:
+            previous = (match.group(1) or "").lower()
+            first = _FIRST_WORD.match(sentence)
+            following = first.group(0).lower() if first else ""
+            # "bis 2020. Die ..." ends a sentence: a year is no ordinal, so only short
+            # numbers count after a preposition or article.
+            short = len(match.group(2)) <= 3
+            if (short and previous in before) or _is_ordinal_noun(following, after):
+                out[-1] = f"{out[-1]} {sentence}"
+                continue
+        out.append(sentence)
+    return out
+
+
+def _is_ordinal_noun(word: str, nouns: frozenset[str]) -> bool:
+    if word in nouns:
+        return True
+    return any(word.endswith(end) and word[: -len(end)] in nouns for end in _INFLECTIONS)
+
+
+@functools.cache
+def _ordinal_words(lang: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(words before, nouns after) an ordinal "15." in `lang`; None if it writes none."""
+    raw = resources.files("models.data").joinpath("page_phrases.json").read_text("utf-8")
+    rules = json.loads(raw)["ordinals"].get(lang)
+    if rules is None:
+        return None
+    return frozenset(rules["before"]), frozenset(w.lower() for w in rules["after"])
 
 
 def is_cjk(lang: str) -> bool:
