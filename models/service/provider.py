@@ -24,10 +24,13 @@ from models.hub import download as hub_download
 from models.hub import local_models as hub
 from models.hub.catalog import ModelSpec
 from models.inference.adapters import ChainedTranslator, PrefixingTokenizer
+from models.inference.llm_spec import KNOWN_LLMS, is_causal_lm_folder
+from models.inference.openai_chat import is_openai_spec
 from models.settings import Settings
 from models.types import Summarizer, Translator
 
 if TYPE_CHECKING:
+    from models.inference.chat import ChatBackend
     from models.inference.loader import LoadedModel, ModelLoader
 
 EXTRACTIVE = "extractive"
@@ -54,6 +57,8 @@ class ModelProvider:
         self._extractive: Summarizer | None = None
         self._hops: dict[ModelSpec, Translator] = {}
         self._translators: dict[tuple[str, str], Translator] = {}
+        self._chats: dict[str, ChatBackend] = {}  # LLM backends by model spec (issue 16)
+        self._is_llm: dict[str, bool] = {}
 
     @property
     def loader(self) -> ModelLoader:
@@ -71,6 +76,11 @@ class ModelProvider:
         if self.settings.summarizer == EXTRACTIVE:
             return self.extractive()
         with self._lock:
+            if self._summarizer is None and self.is_llm(self.settings.summarizer):
+                from models.inference.llm_roles import LLMSummarizer
+
+                style = "points" if self.settings.llm_style == "points" else "prose"
+                self._summarizer = LLMSummarizer(self._chat(self.settings.summarizer), style=style)
             if self._summarizer is None:
                 from models.inference.seq2seq import Seq2SeqSummarizer
 
@@ -97,6 +107,13 @@ class ModelProvider:
             found = self._translators.get((source, target))
             if found is not None:
                 return found
+            llm = self._llm_translator(target)
+            if llm is not None:
+                from models.inference.llm_roles import LLMTranslator
+
+                built_llm = LLMTranslator(self._chat(llm), source, target)
+                self._translators[(source, target)] = built_llm
+                return built_llm
             route = self.route(source, target)
             if not route:
                 raise ModelError(f"no translation needed from {source} to {target}")
@@ -113,6 +130,9 @@ class ModelProvider:
     def translator_id(self, source: str, target: str) -> str:
         """The model ids of the route, "+"-joined: names the translation in cache keys
         without loading anything. Raises ModelError for an unsupported pair."""
+        llm = self._llm_translator(target)
+        if llm is not None and source != target:
+            return llm
         route = self.route(source, target)
         if not route:
             raise ModelError(f"no translation needed from {source} to {target}")
@@ -124,7 +144,13 @@ class ModelProvider:
         route are skipped (they fail with their own message when asked for)."""
         langs = [targets] if isinstance(targets, str) else list(targets)
         wanted: list[ModelSpec] = []
-        if self.settings.summarizer != EXTRACTIVE:
+        if self.is_llm(self.settings.summarizer):
+            if not is_openai_spec(self.settings.summarizer):  # a server has nothing to pull
+                size = catalog.approx_size(self.settings.summarizer)
+                wanted.append(
+                    ModelSpec(self.settings.summarizer, "llm", "en", "en", approx_size_bytes=size)
+                )
+        elif self.settings.summarizer != EXTRACTIVE:
             size = catalog.approx_size(self.settings.summarizer)
             wanted.append(
                 ModelSpec(
@@ -135,6 +161,11 @@ class ModelProvider:
                 wanted.extend(self._route_or_none(source, "en"))
         for lang in langs:
             if lang in (source, catalog.ORIGINAL):
+                continue
+            llm = self._llm_translator(lang)
+            if llm is not None:
+                if not is_openai_spec(llm):
+                    wanted.append(ModelSpec(llm, "llm", source, lang))
                 continue
             wanted.extend(self._route_or_none("en", lang))
             wanted.extend(self._route_or_none(source, lang))
@@ -192,7 +223,12 @@ class ModelProvider:
         """E.g. "distilbart-cnn-12-6 · int8 · greedy" (or "extractive")."""
         if self.settings.summarizer == EXTRACTIVE:
             return EXTRACTIVE
+        if is_openai_spec(self.settings.summarizer):
+            return self._chat(self.settings.summarizer).describe()  # where outputs come from
         summarizer: Any = self._summarizer
+        backend = getattr(summarizer, "backend", None)
+        if backend is not None:
+            return str(backend.describe())
         if summarizer is None and not self._on_disk(self.settings.summarizer):
             # The service falls back to extractive summaries until it is downloaded.
             return f"{EXTRACTIVE} ({_short_name(self.settings.summarizer)} not downloaded)"
@@ -216,6 +252,72 @@ class ModelProvider:
             parts.append(", ".join(names))
         parts.append(self.device_name())
         return " | ".join(parts)
+
+    # -- instruction-tuned LLMs (issue 16) ----------------------------------------
+
+    def is_llm(self, model: str | None) -> bool:
+        """Whether `model` is a server model ("openai:M") or a causal LM (by its config
+        on disk, or by name for a known LLM not downloaded yet). Loads nothing."""
+        if not model or model == EXTRACTIVE:
+            return False
+        if is_openai_spec(model):
+            return True
+        known = self._is_llm.get(model)
+        if known is None:  # asked for every cache key: read the config once
+            try:
+                known = is_causal_lm_folder(self._resolve(model).local_dir)
+            except ModelError:
+                return model in KNOWN_LLMS  # not on disk (yet): not remembered
+            self._is_llm[model] = known
+        return known
+
+    def _llm_translator(self, target: str) -> str | None:
+        """The LLM that translates into `target`: a translator named for it, or else the
+        LLM summarizer (an LLM translates as well as it summarizes); None for seq2seq."""
+        settings = self.settings
+        if settings.translator and (settings.lang is None or settings.lang == target):
+            named: str | None = settings.translator
+        else:
+            named = settings.translators.get(target)
+        if named is not None:
+            return named if self.is_llm(named) else None
+        return settings.summarizer if self.is_llm(settings.summarizer) else None
+
+    def _chat(self, model: str) -> ChatBackend:
+        """The chat backend for `model`, built (and for a local LM, loaded) once."""
+        with self._lock:
+            found = self._chats.get(model)
+            if found is not None:
+                return found
+            built: ChatBackend
+            if is_openai_spec(model):
+                from models.inference.openai_chat import OpenAIChat, model_of
+
+                settings = self.settings
+                built = OpenAIChat(
+                    model_of(model),
+                    base_url=settings.openai_base_url,
+                    api_key=settings.openai_api_key,
+                    timeout_s=settings.llm_timeout_s,
+                    concurrency=settings.llm_concurrency,
+                    context_tokens=settings.llm_context_tokens,
+                )
+            else:
+                from models.inference.causal_lm import CausalLMChat, load_causal_lm
+                from models.inference.device import resolve_device
+
+                resolved = self._resolve(model)
+                loaded = load_causal_lm(
+                    model,
+                    resolved.local_dir,
+                    device=resolve_device(self.settings.device),
+                    quantize=self.settings.quantize,
+                    name=resolved.model_id,
+                    revision=resolved.revision,
+                )
+                built = CausalLMChat(loaded)
+            self._chats[model] = built
+            return built
 
     # -- internals -------------------------------------------------------------------
 
@@ -264,7 +366,7 @@ class ModelProvider:
             return []
 
     def _loaded(self) -> list[Any]:
-        items: list[Any] = [self._summarizer, *self._hops.values()]
+        items: list[Any] = [self._summarizer, *self._hops.values(), *self._chats.values()]
         return [t.loaded for t in items if getattr(t, "loaded", None) is not None]
 
 
