@@ -66,6 +66,13 @@ class Settings:
     url_timeout_s: float = 15.0
     keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys
     theme: str | None = None
+    # LLM backends (issue 16): an OpenAI-compatible server for "openai:MODEL" models.
+    openai_base_url: str | None = None  # None: a local Ollama at 127.0.0.1:11434
+    openai_api_key: str | None = field(default=None, repr=False)  # never shown or logged
+    llm_concurrency: int = 4  # server requests in flight at once (servers batch them)
+    llm_timeout_s: float = 60.0
+    llm_context_tokens: int = 4096  # the server model's window (Ollama's default)
+    llm_style: str = "prose"  # "prose" | "points" (key points as bullets)
 
     @property
     def max_input_bytes(self) -> int:
@@ -114,6 +121,16 @@ def _from_toml(data: dict[str, Any], path: Path) -> dict[str, Any]:
             values["cache_path"] = Path(str(cache["path"])).expanduser()
         if "max_mb" in cache:
             values["cache_max_mb"] = cache["max_mb"]
+    if "openai" in data:  # [openai] base_url, api_key, concurrency, timeout_s, context_tokens
+        openai = data["openai"]
+        if not isinstance(openai, dict):
+            raise SettingsError(f"{path}: [openai] must be a table")
+        for key, value in openai.items():
+            name = {"base_url": "openai_base_url", "api_key": "openai_api_key"}.get(key)
+            name = name or f"llm_{key}"
+            if name not in known:
+                raise SettingsError(f"{path}: unknown setting [openai] {key}")
+            values[name] = value
     if "keys" in data:
         values["keymap"] = {str(k): str(v) for k, v in data["keys"].items()}
     if "length" in values:
@@ -131,3 +148,7 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("length must be short, medium or long")
     if settings.max_input_mb <= 0 or settings.cache_max_mb <= 0:
         raise SettingsError("size limits must be positive")
+    if not isinstance(settings.llm_concurrency, int) or not 1 <= settings.llm_concurrency <= 64:
+        raise SettingsError("openai concurrency must be a whole number from 1 to 64")
+    if settings.llm_style not in ("prose", "points"):
+        raise SettingsError("llm_style must be prose or points")
