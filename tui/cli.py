@@ -26,13 +26,21 @@ COMMANDS = ("export", "models", "cache")
 def _model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--summarizer",
-        metavar="MODEL|PATH|extractive",
-        help="summary model: a hub id, a local folder, or 'extractive'",
+        metavar="MODEL|PATH|openai:MODEL|extractive",
+        help="summary model: a hub id, a local folder (seq2seq or instruction-tuned LLM), "
+        "openai:MODEL on an OpenAI-compatible server, or 'extractive'",
     )
     parser.add_argument(
         "--translator",
-        metavar="MODEL|PATH",
-        help="translation model for the chosen target language",
+        metavar="MODEL|PATH|openai:MODEL",
+        help="translation model for the chosen target language (an LLM summarizer "
+        "translates too unless one is named)",
+    )
+    parser.add_argument(
+        "--openai-base-url",
+        metavar="URL",
+        help="OpenAI-compatible server for openai:MODEL models (env OPENAI_BASE_URL; "
+        "default a local Ollama, http://127.0.0.1:11434/v1)",
     )
     parser.add_argument("--lang", metavar="CODE", help="target language (default: the article's)")
     parser.add_argument("--length", choices=[x.value for x in Length], help="summary length")
@@ -93,6 +101,12 @@ def _settings(args: argparse.Namespace) -> Settings:
         "offline": getattr(args, "offline", None),
         "cache_path": args.cache,
         "max_input_mb": args.max_size,
+        # LLM server (issue 16): flag, then env, then the config; the key only from the
+        # environment or the config file, never a flag (it would show in `ps`).
+        "openai_base_url": getattr(args, "openai_base_url", None)
+        or os.environ.get("OPENAI_BASE_URL")
+        or None,
+        "openai_api_key": os.environ.get("OPENAI_API_KEY") or None,
     }
     settings = load_settings(args.config, **overrides)
     if not math.isfinite(settings.max_input_mb):  # `--max-size inf`, or `nan` in the TOML
