@@ -1,0 +1,160 @@
+"""The flagger and the support links, on summaries and translations in several languages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from models.fidelity.entities import NameIndex, find_names
+from models.fidelity.flagger import (
+    DATE_FLAG,
+    MISSING_FLAG,
+    NAME_FLAG,
+    NUMBER_FLAG,
+    Flag,
+    check_summary,
+    check_translation,
+    describe,
+)
+from models.fidelity.support import sentence_spans, support_links
+
+SOURCE = (
+    "Chancellor Angela Merkel said on March 19, 2020 that Germany would spend 3,000,000 "
+    "euros on the Charité hospital in Berlin. About 45% of the 1,200 staff had been "
+    "infected, the Robert Koch Institute reported on Thursday."
+)
+
+
+def _texts(flags: list[Flag]) -> list[str]:
+    return [f.text for f in flags]
+
+
+def test_a_faithful_paraphrase_has_no_flags() -> None:
+    summary = (
+        "Merkel said on 19 March that Germany will spend 3 million euros on Berlin's Charité. "
+        "Nearly half of the staff were infected, the Robert Koch Institute said on Thursday."
+    )
+    assert check_summary(summary, SOURCE) == []
+
+
+def test_changed_numbers_dates_and_names_are_flagged_with_their_spans() -> None:
+    summary = "Olaf Scholz said on 21 March that Germany will spend 4 million euros on Friday."
+    flags = check_summary(summary, SOURCE)
+    assert [(f.text, f.kind) for f in flags] == [
+        ("Olaf Scholz", NAME_FLAG),
+        ("21 March", DATE_FLAG),
+        ("4 million euros", NUMBER_FLAG),
+        ("Friday", DATE_FLAG),
+    ]
+    for flag in flags:
+        assert flag.start is not None and flag.end is not None
+        assert summary[flag.start : flag.end] == flag.text
+
+
+@pytest.mark.parametrize(
+    ("summary", "lang"),
+    [
+        (
+            "Merkel sagte am 19. März, Deutschland gebe drei Millionen Euro für die Charité aus.",
+            "de",
+        ),
+        ("Merkel a annoncé le 19 mars 3 millions d'euros pour la Charité.", "fr"),
+        ("Merkel anunció el 19 de marzo 3 millones de euros para la Charité.", "es"),
+        ("默克尔3月19日表示，德国将为柏林的医院花费300万欧元。", "zh"),
+        ("Меркель 19 марта пообещала 3 млн евро для больницы Charité.", "ru"),
+    ],
+)
+def test_a_summary_in_another_language_is_checked_against_the_source(
+    summary: str, lang: str
+) -> None:
+    assert check_summary(summary, SOURCE, lang=lang, source_lang="en") == []
+    wrong = summary.replace("19", "21")
+    assert [f.kind for f in check_summary(wrong, SOURCE, lang=lang, source_lang="en")] == [
+        DATE_FLAG
+    ]
+
+
+def test_names_under_another_case_inflection_or_script_are_not_flagged() -> None:
+    names = NameIndex("Angela Merkel met Vladimir Putin in Moskau and the United Nations.")
+    for name in ("MERKEL", "Merkels", "Путин", "Moskva", "UN"):
+        assert names.has(name) or names.has_run([name]), name
+    assert not names.has("Scholz")
+
+
+def test_german_nouns_are_not_names_but_german_names_are() -> None:
+    found = [
+        n.text for n in find_names("Die Regierung plant ein Krankenhaus mit Olaf Scholz.", "de")
+    ]
+    assert found == ["Olaf", "Scholz"]
+
+
+def test_approximate_numbers_allow_one_unit_of_their_last_digit() -> None:
+    source = "The quake injured 225 people and cut power to 2,213,000 homes."
+    assert check_summary("More than 200 were hurt; some 2.2 million homes.", source) == []
+    assert _texts(check_summary("More than 300 were hurt.", source)) == ["300"]
+    assert _texts(check_summary("Some 2.7 million homes.", source)) == ["2.7 million"]
+
+
+def test_small_number_words_that_are_idioms_are_not_flagged() -> None:
+    assert check_summary("It is one of the first cases, half the staff.", SOURCE) == []
+    assert _texts(check_summary("Five doctors were infected.", SOURCE)) == ["Five"]
+
+
+def test_a_translation_is_checked_both_ways() -> None:
+    translation = "Merkel sagte am 19. März 2020, Deutschland gebe 4.000.000 Euro aus."
+    flags = check_translation(translation, SOURCE, lang="de", source_lang="en")
+    assert ("4.000.000 Euro", NUMBER_FLAG) in [(f.text, f.kind) for f in flags]
+    missing = [f for f in flags if f.kind == MISSING_FLAG]
+    assert {f.text for f in missing} >= {"45%", "1,200"}
+    assert all(f.start is None and f.end is None for f in missing)
+
+
+def test_flags_round_trip_through_json_dicts() -> None:
+    flag = Flag("3 million", NUMBER_FLAG, 4, 13)
+    assert Flag.from_dict(flag.to_dict()) == flag
+    with pytest.raises(ValueError):
+        Flag.from_dict({"text": "x", "kind": "nonsense", "start": 0, "end": 1})
+
+
+def test_describe_is_one_line() -> None:
+    flags = [Flag("3 million", NUMBER_FLAG, 0, 9), Flag("45%", MISSING_FLAG, None, None)]
+    assert describe(flags) == "check: 3 million not in the section; 45% of the section missing"
+    assert describe([]) == ""
+    assert "(+2 more)" in describe([Flag(f"n{i}", NAME_FLAG, 0, 1) for i in range(5)])
+
+
+def test_support_links_point_at_the_sentences_a_summary_came_from() -> None:
+    paragraphs = [
+        "The council approved a budget of 11.3 billion euros. The vote was held on Tuesday.",
+        "Mayor Anne Hidalgo announced 1,500 social housing units. Trees will be planted.",
+    ]
+    sentences = [s.text for s in sentence_spans(paragraphs, "en")]
+    assert len(sentences) == 4
+    summary = ["Hidalgo promised 1500 social homes.", "A budget of €11.3bn was approved."]
+    assert support_links(summary, sentences) == [[2], [0]]
+    german = ["Hidalgo versprach 1500 Sozialwohnungen.", "Ein Budget von 11,3 Mrd. Euro."]
+    assert support_links(german, sentences, lang="de", source_lang="en") == [[2], [0]]
+    assert support_links(["Nothing alike here at all."], ["xyz qqq"])[0] == []
+
+
+def test_sentence_spans_locate_sentences_in_their_paragraphs() -> None:
+    paragraphs = ["First one. Second one.", "Third."]
+    spans = sentence_spans(paragraphs, "en")
+    for span in spans:
+        assert paragraphs[span.paragraph][span.start : span.end] == span.text
+    assert [(s.paragraph, s.text) for s in spans] == [
+        (0, "First one."),
+        (0, "Second one."),
+        (1, "Third."),
+    ]
+
+
+def test_importing_the_checks_loads_neither_torch_nor_babel() -> None:
+    code = (
+        "import sys; import models.fidelity.flagger, models.fidelity.support; "
+        "print(any(m in sys.modules for m in ('torch', 'transformers', 'babel', 'textual')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
