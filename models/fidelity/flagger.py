@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.fidelity.entities import NameIndex, find_names
-from models.fidelity.quantities import DATE, TIME, Inventory, Mention, extract
+from models.fidelity.inventory import Inventory
+from models.fidelity.quantities import DATE, TIME, Mention, extract
 
 NUMBER_FLAG = "number"
 DATE_FLAG = "date"
