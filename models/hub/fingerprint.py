@@ -11,6 +11,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from models.hub.local_models import repo_folder
+
 
 def model_fingerprint(spec: str) -> str:
     """A string that changes when the model behind `spec` changes on disk."""
@@ -40,10 +42,7 @@ def _folder_fingerprint(path: Path) -> str:
 def _hub_revision(model_id: str) -> str | None:
     if model_id.count("/") != 1:
         return None
-    hub_cache = os.environ.get("HF_HUB_CACHE") or os.path.join(
-        os.environ.get("HF_HOME") or os.path.join(Path.home(), ".cache", "huggingface"), "hub"
-    )
-    ref = Path(hub_cache) / ("models--" + model_id.replace("/", "--")) / "refs" / "main"
+    ref = repo_folder(model_id) / "refs" / "main"  # the one place the hub cache is found
     try:
         return ref.read_text(encoding="utf-8").strip() or None
     except OSError:

@@ -16,11 +16,18 @@ Precision choices (`precision_for`):
 
 from __future__ import annotations
 
+import importlib.util
+import platform
+import re
+import sys
+from pathlib import Path
+
 from models.errors import ModelError
 from models.inference import lazy_torch as hf
 from models.types import DEVICES
 
 PRECISIONS = ("fp32", "int8", "bf16", "fp16")
+NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")  # one folder per GPU the driver sees
 
 
 def resolve_device(name: str) -> str:
@@ -51,6 +58,50 @@ def resolve_device(name: str) -> str:
     if hf.mps_available():
         return "mps"
     return "cpu"
+
+
+def predict_device(name: str) -> str:
+    """The device `resolve_device(name)` gives, without importing torch when it is not
+    loaded yet (the reader's first paint and its cache lookups come before torch).
+
+    Once torch is imported this is `resolve_device` itself. Before, "auto" is judged
+    from what is installed: a CUDA build of torch plus an NVIDIA driver with a GPU
+    means cuda, an Apple-silicon Mac means mps, anything else cpu. Outputs are stored
+    under the device they were really computed on (torch is loaded by then), so a
+    wrong guess costs a cache miss, never a wrong output.
+    """
+    name = (name or "auto").strip().lower()
+    if name != "auto" or "torch" in sys.modules:
+        try:
+            return resolve_device(name)
+        except ModelError:
+            return name
+    if platform.system() == "Darwin" and platform.machine() == "arm64":
+        return "mps"
+    if _torch_is_cuda_build() and any(NVIDIA_GPUS.glob("*")):
+        return "cuda"
+    return "cpu"
+
+
+def _torch_is_cuda_build() -> bool:
+    """Whether the installed torch was built with CUDA, read from torch/version.py."""
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    for folder in spec.submodule_search_locations:
+        try:
+            text = (Path(folder) / "version.py").read_text(encoding="utf-8")
+        except OSError:
+            continue
+        match = re.search(r"^cuda(?::\s*\S+)?\s*=\s*(\S+)", text, re.M)
+        return bool(match and match.group(1) not in ("None", "''", '""'))
+    return False
+
+
+def device_key(name: str, quantize: bool) -> str:
+    """What outputs are keyed on: the device and, on CPU, whether weights are int8."""
+    device = predict_device(name)
+    return f"cpu-{'int8' if quantize else 'fp32'}" if device == "cpu" else device
 
 
 def precision_for(device: str, quantize: bool) -> str:
