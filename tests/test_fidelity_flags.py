@@ -7,15 +7,15 @@ import sys
 
 import pytest
 
+from models.fidelity.annotate import annotate
 from models.fidelity.entities import NameIndex, find_names
-from models.fidelity.flagger import (
+from models.fidelity.flagger import check_summary, check_translation
+from models.fidelity.flags import (
     DATE_FLAG,
     MISSING_FLAG,
     NAME_FLAG,
     NUMBER_FLAG,
     Flag,
-    check_summary,
-    check_translation,
     describe,
 )
 from models.fidelity.support import sentence_spans, support_links
@@ -149,6 +149,38 @@ def test_sentence_spans_locate_sentences_in_their_paragraphs() -> None:
         (0, "Second one."),
         (1, "Third."),
     ]
+
+
+def test_annotate_gives_summaries_flags_and_support_and_translations_flags_only() -> None:
+    source = (SOURCE, "The ward reopens in May.")
+    flags, support = annotate(
+        ("Merkel pledged 4 million euros.", "The ward reopens in May."),
+        source,
+        translation=False,
+        lang="en",
+        source_lang="en",
+    )
+    assert [f.text for f in flags] == ["4 million euros"]
+    assert support == ((0,), (2,))
+    flags, support = annotate(
+        ("Merkel versprach 3 Millionen Euro.",),
+        source,
+        translation=True,
+        lang="de",
+        source_lang="en",
+    )
+    assert support == ()
+    assert "45%" in [f.text for f in flags if f.kind == MISSING_FLAG]
+    assert annotate(source, source, translation=True, lang="en", source_lang="en") == ((), ())
+
+
+def test_importing_the_flag_type_is_cheap() -> None:
+    code = (
+        "import sys; import models.fidelity.flags; "
+        "print(sorted(m for m in sys.modules if m.startswith(('models', 'sentencex', 'babel'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['models', 'models.fidelity', 'models.fidelity.flags']"
 
 
 def test_importing_the_checks_loads_neither_torch_nor_babel() -> None:

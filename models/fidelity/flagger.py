@@ -3,51 +3,24 @@
 A summary or translation is checked against the section it came from; a
 translation is also checked the other way, for numbers and dates of the source it
 dropped. Each flag carries its span in the output text, so the reader can style
-it and the export can report it; `describe` gives the one line the reader shows.
+it and the export can report it (`models.fidelity.flags`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from models.fidelity.entities import NameIndex, find_names
+from models.fidelity.flags import (
+    DATE_FLAG,
+    MISSING_FLAG,
+    NAME_FLAG,
+    NUMBER_FLAG,
+    TIME_FLAG,
+    Flag,
+)
 from models.fidelity.inventory import Inventory
 from models.fidelity.quantities import DATE, TIME, Mention, extract
-
-NUMBER_FLAG = "number"
-DATE_FLAG = "date"
-TIME_FLAG = "time"
-NAME_FLAG = "name"
-MISSING_FLAG = "missing"  # in the source, not in the translation; no span in the output
-KINDS = (NUMBER_FLAG, DATE_FLAG, TIME_FLAG, NAME_FLAG, MISSING_FLAG)
-
-
-@dataclass(frozen=True)
-class Flag:
-    """One thing to check: `text` at [start, end) of the output (None for MISSING)."""
-
-    text: str
-    kind: str
-    start: int | None
-    end: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "kind": self.kind, "start": self.start, "end": self.end}
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> Flag:
-        kind = str(raw["kind"])
-        if kind not in KINDS:
-            raise ValueError(f"unknown flag kind {kind!r}")
-        start, end = raw.get("start"), raw.get("end")
-        return cls(
-            str(raw["text"]),
-            kind,
-            None if start is None else int(start),
-            None if end is None else int(end),
-        )
 
 
 def check_summary(
@@ -123,18 +96,3 @@ def _merged(flags: list[Flag], text: str) -> list[Flag]:
         else:
             out.append(flag)
     return out
-
-
-def describe(flags: Sequence[Flag], limit: int = 3) -> str:
-    """The one line under an output: "check: 3 million not in the section; ..."."""
-    if not flags:
-        return ""
-    parts = []
-    for flag in flags[:limit]:
-        shown = " ".join(flag.text.split())
-        if flag.kind == MISSING_FLAG:
-            parts.append(f"{shown} of the section missing")
-        else:
-            parts.append(f"{shown} not in the section")
-    more = f" (+{len(flags) - limit} more)" if len(flags) > limit else ""
-    return "check: " + "; ".join(parts) + more
