@@ -60,9 +60,8 @@ def test_fixture_page_sections_and_metadata() -> None:
         "By Lukas Meier",
     ):
         assert furniture not in everything
-    assert article.sections[2].captions == (
-        "The tongue of a glacier in the Bernese Alps, seen from a helicopter",
-    )
+    # The figure's caption, not the image's alt text (a description for the blind).
+    assert article.sections[2].captions == ("The tongue of a glacier in the Bernese Alps.",)
 
 
 def test_headings_start_sections_and_title_falls_back_to_the_title_tag() -> None:

@@ -1,40 +1,60 @@
 """HTML to an Article: the page's main text, its headings as section starts.
 
 A web page is mostly navigation, scripts, footers and ads around one article.
-trafilatura is a maintained extractor built for exactly this; we ask it for its
-XML output, which keeps headings (`<head>`), paragraphs (`<p>`), lists and image
-alt text in order, and walk that instead of guessing structure from flat text.
+trafilatura is a maintained extractor built for exactly this; we parse the page once
+(lxml), read what the page declares about itself (html_meta: headline, author, figure
+captions), and walk trafilatura's extracted tree, which keeps headings (`<head>`),
+paragraphs (`<p>`), lists, line breaks (`<lb>`), bold runs (`<hi rend="#b">`), links
+(`<ref>`) and images in order. Structure the flat text would lose decides here:
+a paragraph that is all bold and short is a subhead, one that is all link and no
+sentence is a link to another page, a `<br>` is a space, a code block keeps its lines.
 """
 
 from __future__ import annotations
 
 import html as html_lib
 import re
+from typing import Any
 
 from models.errors import InputError, one_line
 from models.ingest.article import Article, Block, assemble_article
-from models.ingest.boilerplate import strip_boilerplate, take_front_matter
+from models.ingest.boilerplate import (
+    ends_sentence,
+    is_body,
+    is_byline,
+    is_dateline,
+    strip_boilerplate,
+    take_front_matter,
+)
 from models.ingest.encoding import clean_text
+from models.ingest.formats.html_meta import choose_title, read_meta, strip_site_name
+from models.ingest.phrases import is_real_author
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
-_TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{1,40}$")
 _BLOCK_TAGS = frozenset({"p", "quote", "code", "item", "cell"})
 # A numeric reference to a control character ("&#27;"): lxml refuses the whole
 # document for one, and trafilatura then finds no article on a page that has one.
 _CONTROL_REF = re.compile(r"&#(?:x0*([0-9a-f]{1,6})|0*([0-9]{1,7}));?", re.IGNORECASE)
+# Share of a paragraph's characters inside links/bold above which it is "all link"/"all bold".
+_WHOLE = 0.9
+_SUBHEAD_WORDS = 15
 
 
 def parse_html(html: str, *, source: str = "", url: str | None = None) -> Article:
     """Extract the article from an HTML page; InputError when the page holds none."""
     # trafilatura pulls in lxml, htmldate, courlan (~0.3 s): only load it for HTML.
     import trafilatura
-    from lxml import etree
+    from trafilatura.utils import load_html
 
     html = _CONTROL_REF.sub(_drop_control_ref, clean_text(html))
     name = source or "the page"
     try:
-        xml = trafilatura.extract(
-            html,
+        tree = load_html(html)
+        if tree is None:
+            raise InputError(f"{name} is an HTML page with no article text")
+        meta = read_meta(tree, url)
+        document = trafilatura.bare_extraction(
+            tree,
             url=url,
             output_format="xml",
             include_formatting=True,
@@ -42,24 +62,29 @@ def parse_html(html: str, *, source: str = "", url: str | None = None) -> Articl
             include_comments=False,
             include_tables=False,
             include_images=True,
-            include_links=False,
+            include_links=True,
             with_metadata=True,
             # Without this htmldate guesses from "Copyright 2024" lines: a wrong dateline.
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
+    except InputError:
+        raise
     except Exception as error:  # lxml and trafilatura raise many types on broken markup
         raise InputError(f"cannot read the HTML of {name}: {one_line(error)}") from None
-    if not xml:
+    body = getattr(document, "body", None)
+    if document is None or body is None:
         raise InputError(f"{name} is an HTML page with no article text")
-    root = etree.fromstring(xml.encode("utf-8"), parser=etree.XMLParser(huge_tree=True))
-    title = _text(root.get("title") or "") or page_title(html)
-    blocks = _blocks(root, title)
+    title = choose_title(meta, fallback=_text(document.title or ""))
+    blocks = _blocks(body, {_key(title), *(_key(h) for h in meta.h1[:1])}, meta.captions)
     dateline, byline, blocks = take_front_matter(blocks)
-    author = _text(root.get("author") or "")
-    if byline is None and author:
-        byline = f"By {author}"
-    if dateline is None and root.get("date"):
-        dateline = root.get("date")
+    if byline is None:
+        authors = [*meta.authors, _text(document.author or "")]
+        sites = [*meta.sites, _text(document.sitename or "")]
+        author = next((a for a in authors if a and is_real_author(a, _site(sites))), None)
+        if author is not None:
+            byline = f"By {author}"
+    if dateline is None and document.date:
+        dateline = document.date
     blocks, notes = strip_boilerplate(blocks)
     if not _has_prose([b.text for b in blocks if b.kind == "paragraph"]):
         raise InputError(f"{name} is an HTML page with no article text")
@@ -74,33 +99,104 @@ def page_title(html: str) -> str:
     if not match:
         return ""
     title = _text(html_lib.unescape(re.sub(r"<[^>]*>", "", match.group(1))))
-    return _TITLE_SUFFIX.sub("", title)
+    return strip_site_name(title, [])
 
 
-def _blocks(root: object, title: str) -> list[Block]:
-    main = root.find("main")  # type: ignore[attr-defined]
-    if main is None:
-        return []
+def _site(sites: list[str]) -> str:
+    return next((s for s in sites if s), "")
+
+
+def _blocks(body: Any, titles: set[str], captions: dict[str, str]) -> list[Block]:
+    """The extracted tree as blocks, in order; links to other pages left out."""
     blocks: list[Block] = []
-    for element in main.iter():
+    if body.text and body.text.strip():
+        blocks.append(Block("paragraph", _text(body.text)))
+    for element in body.iter():
         tag = element.tag
         if tag == "head":
-            text = _text("".join(element.itertext()))
-            if text and text != title:
+            text = _text(_inline_text(element))
+            if text and _key(text) not in titles:
                 blocks.append(Block("heading", text))
         elif tag in _BLOCK_TAGS and not _inside_block(element):
-            text = _text("".join(element.itertext()))
-            if text:
-                blocks.append(Block("paragraph", text))
+            blocks.extend(_block(element))
         elif tag == "graphic":
-            caption = _text(element.get("title") or element.get("alt") or "")
-            if len(caption.split()) >= 3:  # "image", "photo 1" are not captions
+            # An image's alt text describes it for the blind; it is not a caption.
+            src = element.get("src") or ""
+            caption = captions.get(src) or _text(element.get("title") or "")
+            if caption:
                 blocks.append(Block("caption", caption))
+        if element is not body and element.getparent() is body and element.tail:
+            tail = _text(element.tail)
+            if tail:
+                blocks.append(Block("paragraph", tail))
     return blocks
 
 
-def _inside_block(element: object) -> bool:
-    parent = element.getparent()  # type: ignore[attr-defined]
+def _block(element: Any) -> list[Block]:
+    if element.tag == "code":
+        code = "\n".join(line.rstrip() for line in "".join(element.itertext()).splitlines())
+        code = code.strip("\n")
+        return [Block("paragraph", code)] if code.strip() else []
+    text = _text(_inline_text(element))
+    if not text:
+        return []
+    if _share(element, "ref", text) >= _WHOLE and not is_body(text):
+        return []  # a link to another page, not part of this one
+    if element.tag == "p" and _is_subhead(element, text):
+        return [Block("heading", text)]
+    return [Block("paragraph", text)]
+
+
+def _is_subhead(element: Any, text: str) -> bool:
+    """A short paragraph set all in bold, not ending like a sentence: a subhead."""
+    if len(text.split()) > _SUBHEAD_WORDS or len(text) > 120:
+        return False
+    if ends_sentence(text, ".!;,。！；，…") or text.endswith(":"):
+        return False
+    if is_byline(text) or is_dateline(text):
+        return False
+    return _share(element, "hi", text, rend="#b") >= _WHOLE
+
+
+def _share(element: Any, tag: str, text: str, rend: str | None = None) -> float:
+    """The share of `text`'s non-space characters inside descendant `tag` elements."""
+    inside = 0
+    for child in element.iter(tag):
+        if child is element or (rend is not None and rend not in (child.get("rend") or "")):
+            continue
+        if _has_ancestor(child, tag, element):
+            continue  # counted with its outer element
+        inside += len("".join(_inline_text(child).split()))
+    total = len("".join(text.split()))
+    return inside / total if total else 0.0
+
+
+def _has_ancestor(child: Any, tag: str, stop: Any) -> bool:
+    parent = child.getparent()
+    while parent is not None and parent is not stop:
+        if parent.tag == tag:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _inline_text(element: Any) -> str:
+    """The element's text with `<lb/>` as a space: "Satz eins.<lb/>Satz zwei" keeps a gap."""
+    parts: list[str] = []
+    if element.text:
+        parts.append(element.text)
+    for child in element:
+        if child.tag == "lb":
+            parts.append(" ")
+        else:
+            parts.append(_inline_text(child))
+        if child.tail:
+            parts.append(child.tail)
+    return "".join(parts)
+
+
+def _inside_block(element: Any) -> bool:
+    parent = element.getparent()
     while parent is not None:
         if parent.tag in _BLOCK_TAGS or parent.tag == "head":
             return True
@@ -116,6 +212,10 @@ def _drop_control_ref(match: re.Match[str]) -> str:
 
 def _text(text: str) -> str:
     return " ".join(text.split())
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")

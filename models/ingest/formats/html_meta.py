@@ -1,0 +1,205 @@
+"""A web page's title, author and site name, from what the page declares about itself.
+
+Pages state their headline and author for search engines and social sites (JSON-LD,
+Open Graph, Dublin Core, `<meta name="author">`), more reliably than any guess from
+the visible layout; and their `<title>` carries the site's name (" | DW | 19.01.2020",
+"-新华网"), which a reader does not want as the headline. This module reads those
+declarations from the parsed page, in the order Mozilla Readability uses, and cleans
+them: site names cut off titles, and "authors" that are a site, a URL, a role or a
+placeholder rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from models.ingest.phrases import is_real_author
+from models.text import CJK_CHAR
+
+_TITLE_META = (
+    "dc.title",
+    "dcterm:title",
+    "dc:title",
+    "og:title",
+    "weibo:article:title",
+    "weibo:webpage:title",
+    "title",
+    "twitter:title",
+    "parsely-title",
+    "sailthru.title",
+)
+_AUTHOR_META = (
+    "dc.creator",
+    "dcterm:creator",
+    "dc:creator",
+    "author",
+    "parsely-author",
+    "sailthru.author",
+    "article:author",
+    "byl",
+)
+_SITE_META = ("og:site_name", "application-name", "twitter:site", "publisher", "dc.publisher")
+# Separators between a headline and a site name: spaced dashes, bars, bullets,
+# underscores and guillemets; an unspaced hyphen only before CJK text ("标题-新华网").
+_SEPARATOR = re.compile(r"\s+[|–—·•:»/-]{1,2}\s+|\s*[|_·•»]\s*|-(?=[\u4e00-\u9fff])")
+_TRAILING_SEPARATOR = re.compile(r"[\s|–—·•:»/_-]+$")
+_DATE_PART = re.compile(r"[\d./ -]{6,12}|\d{4}年\d{1,2}月\d{1,2}日")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class PageMeta:
+    """What a page says about itself; empty strings where it says nothing."""
+
+    title: str = ""
+    title_tag: str = ""
+    h1: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+    captions: dict[str, str] = field(default_factory=dict)  # image src -> its figcaption
+
+
+def read_meta(tree: Any, url: str | None = None) -> PageMeta:
+    """Title, authors, site names and figure captions declared by a parsed page (lxml)."""
+    meta = PageMeta()
+    values: dict[str, str] = {}
+    for element in tree.iterfind(".//meta"):
+        content = _clean(element.get("content") or "")
+        if not content:
+            continue
+        for attribute in ("property", "name", "itemprop"):
+            for key in (element.get(attribute) or "").lower().split():
+                values.setdefault(key, content)
+    ld_title, ld_authors, ld_site = _json_ld(tree)
+    meta.title = ld_title or next((values[k] for k in _TITLE_META if values.get(k)), "")
+    title_element = tree.find(".//title")
+    if title_element is not None:
+        meta.title_tag = _clean(title_element.text_content())
+    meta.h1 = [t for t in (_clean(h.text_content()) for h in tree.iterfind(".//h1")) if t]
+    meta.sites = [s for s in [ld_site, *(values.get(k, "") for k in _SITE_META)] if s]
+    if url:
+        host = urlsplit(url).hostname or ""
+        meta.sites.append(host.removeprefix("www."))
+    authors = [*ld_authors, *(values.get(k, "") for k in _AUTHOR_META)]
+    for author in authors:
+        if not author or author.startswith(("http://", "https://", "/")):
+            continue
+        if is_real_author(author) and not any(_same(author, s) for s in meta.sites):
+            meta.authors.append(author)
+    for figure in tree.iterfind(".//figure"):
+        caption = figure.find(".//figcaption")
+        if caption is None:
+            continue
+        text = _clean(caption.text_content())
+        for image in figure.iterfind(".//img"):
+            for attribute in ("src", "data-src", "data-original"):
+                src = image.get(attribute)
+                if src and text:
+                    meta.captions.setdefault(src, text)
+    return meta
+
+
+def choose_title(meta: PageMeta, fallback: str = "") -> str:
+    """The headline: declared title, else `<title>`, else `fallback`; site names cut off."""
+    title = meta.title or meta.title_tag or fallback or (meta.h1[0] if meta.h1 else "")
+    return strip_site_name(title, meta.sites)
+
+
+def strip_site_name(title: str, sites: list[str]) -> str:
+    """ "Headline | DW | 19.01.2020" -> "Headline"; "标题-新华网" -> "标题"; else unchanged."""
+    parts = [p for p in _SEPARATOR.split(title) if p.strip()]
+    if len(parts) < 2:
+        return title
+    # Cut known site names and dates from either end.
+    while len(parts) > 1 and (_is_site(parts[-1], sites) or _DATE_PART.fullmatch(parts[-1])):
+        parts.pop()
+    while len(parts) > 1 and _is_site(parts[0], sites):
+        parts.pop(0)
+    start = title.find(parts[0])
+    title = title[start : title.rfind(parts[-1]) + len(parts[-1])].strip()
+    if len(parts) == 1:
+        return title
+    # An unknown trailing part: cut it when it is short and what is left is a headline
+    # on its own ("Headline - Vegolosi.it", "Title — Some Blog", "Post - Jane Doe").
+    for _ in range(2):  # "标题_科技_腾讯网": a section and the site
+        last = parts[-1]
+        rest = _TRAILING_SEPARATOR.sub("", title[: title.rfind(last)])
+        if len(parts) < 2 or not (_words(last) <= 4 and _words(rest) >= 3):
+            break
+        if _words(last) >= _words(rest):
+            break
+        title = rest.strip()
+        parts.pop()
+    return title
+
+
+def _is_site(part: str, sites: list[str]) -> bool:
+    part = part.strip()
+    return bool(part) and any(_same(part, site) for site in sites)
+
+
+def _same(a: str, b: str) -> bool:
+    """Whether two names denote the same site ("DW" ~ "dw.com", "Vegolosi.it" ~ "vegolosi")."""
+
+    def key(s: str) -> str:
+        s = s.lower().removeprefix("@").removeprefix("www.")
+        s = re.sub(r"\.(?:com|org|net|co|de|it|fr|es|uk|cn|ru|nl|ch|at|be|info|news|tv)\b", "", s)
+        return re.sub(r"\W+", "", s)
+
+    ka, kb = key(a), key(b)
+    if not ka or not kb:
+        return False
+    return ka == kb or (min(len(ka), len(kb)) >= 4 and (ka in kb or kb in ka))
+
+
+def _words(text: str) -> int:
+    cjk = len(CJK_CHAR.findall(text))
+    return len(text.split()) + cjk // 2
+
+
+def _json_ld(tree: Any) -> tuple[str, list[str], str]:
+    """(headline, author names, publisher name) from the page's JSON-LD article, if any."""
+    for script in tree.iterfind(".//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        for item in _items(data):
+            kind = item.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if not any(isinstance(k, str) and k.endswith(("Article", "Posting")) for k in kinds):
+                continue
+            headline = _clean(str(item.get("headline") or item.get("name") or ""))
+            authors = [_clean(n) for n in _names(item.get("author"))]
+            publisher = item.get("publisher")
+            site = _clean(str(publisher.get("name") or "")) if isinstance(publisher, dict) else ""
+            return headline, [a for a in authors if a], site
+    return "", [], ""
+
+
+def _items(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, list):
+        return [i for d in data for i in _items(d)]
+    if isinstance(data, dict):
+        graph = data.get("@graph")
+        return [data, *(_items(graph) if graph else [])]
+    return []
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [name] if isinstance(name, str) else []
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    return []
+
+
+def _clean(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
