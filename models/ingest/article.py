@@ -162,37 +162,12 @@ def _sections_by_size(blocks: Sequence[Block]) -> list[Section]:
 
 
 def _split_paragraph(text: str) -> list[str]:
-    """Cut one long paragraph into pieces of about SECTION_WORDS words, at sentences."""
-    from models.text import is_cjk, join_sentences, split_sentences
+    """Cut one long paragraph into pieces of about SECTION_WORDS words, at sentences
+    (a sentence longer than that, e.g. a page with no sentence ends, at words)."""
+    from models.text import chunk_sentences, split_sentences
 
     lang = "zh" if CJK_CHAR.search(text[:2000]) else "en"
-    pieces: list[str] = []
-    current: list[str] = []
-    size = 0
-    for sentence in split_sentences(text, lang):
-        words = word_count(sentence)
-        if words > MAX_SECTION_WORDS:  # no sentence ends for pages: cut at words instead
-            if current:
-                pieces.append(join_sentences(current, lang))
-                current, size = [], 0
-            pieces.extend(_cut(sentence, cjk=is_cjk(lang)))
-            continue
-        if current and size + words > SECTION_WORDS:
-            pieces.append(join_sentences(current, lang))
-            current, size = [], 0
-        current.append(sentence)
-        size += words
-    if current:
-        pieces.append(join_sentences(current, lang))
-    return pieces
-
-
-def _cut(text: str, *, cjk: bool) -> list[str]:
-    if cjk:
-        step = SECTION_WORDS * 2
-        return [text[i : i + step] for i in range(0, len(text), step)]
-    words = text.split()
-    return [" ".join(words[i : i + SECTION_WORDS]) for i in range(0, len(words), SECTION_WORDS)]
+    return chunk_sentences(split_sentences(text, lang), word_count, SECTION_WORDS, lang=lang)
 
 
 def _section(index: int, title: str, paragraphs: Sequence[str], captions: Sequence[str]) -> Section:
