@@ -219,16 +219,21 @@ def test_unusable_flags_give_one_line(tmp_path: Path, flags: tuple[str, ...], ne
 def test_a_cache_of_random_bytes_or_in_an_impossible_place_still_exports(tmp_path: Path) -> None:
     reference = precis(*EXTRACTIVE_JSON, cache=tmp_path / "clean.db", out=tmp_path / "clean")
     junk = tmp_path / "junk.db"
-    junk.write_bytes(random.Random(7).randbytes(20_000))
+    junk_bytes = random.Random(7).randbytes(20_000)
+    junk.write_bytes(junk_bytes)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    for n, (cache, what) in enumerate(((junk, "was corrupt"), (blocker / "c.db", "memory only"))):
-        run = precis(*EXTRACTIVE_JSON, cache=cache, out=tmp_path / f"run{n}")
+    cases = ((junk, "not a precis cache"), (blocker / "c.db", "memory only"))
+    for n, (cache, what) in enumerate(cases):
+        config = {"PRECIS_CONFIG": str(tmp_path / "no-config.toml")}
+        run = precis(*EXTRACTIVE_JSON, cache=cache, out=tmp_path / f"run{n}", extra_env=config)
         assert run.data()["sections"] == reference.data()["sections"]
         warnings = run.stderr.strip().splitlines()
         assert len(warnings) == 1 and warnings[0].startswith("precis: warning: ")
         assert what in warnings[0]
-    assert integrity(junk) == "ok"  # rebuilt in place; the junk was moved aside
+    # Not recognisably precis': left exactly as it was, nothing moved aside.
+    assert junk.read_bytes() == junk_bytes
+    assert sorted(p.name for p in tmp_path.glob("junk.db*")) == ["junk.db"]
 
 
 # -- the cache under a killed export and under concurrent exports -----------------------------

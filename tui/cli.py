@@ -16,7 +16,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from models.errors import PrecisError, one_line
+from models.errors import CacheError, PrecisError
+from models.sanitize import safe_line, safe_message
 from models.settings import Settings, SettingsError, load_settings
 from models.types import Length
 
@@ -127,8 +128,8 @@ def _open(settings: Settings, article_arg: str | None, *, reader: bool):
         article_arg, max_bytes=settings.max_input_bytes, timeout=settings.url_timeout_s
     )
     cache = ResultCache(settings.cache_path, max_bytes=settings.cache_max_mb * 1024 * 1024)
-    for warning in cache.warnings:
-        print(f"precis: warning: {warning}", file=sys.stderr)
+    if reader:  # an export prints them at its end (see _print_warnings)
+        _print_warnings(cache.warnings)
     provider = ModelProvider(settings)
     service = PrecisService(article, provider, cache, prefetch=reader, fallback_extractive=reader)
     return service
@@ -150,11 +151,22 @@ def run_reader(argv: Sequence[str]) -> int:
     return 0
 
 
+def _print_warnings(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        print(f"precis: warning: {safe_message(warning, limit=1000)}", file=sys.stderr)
+
+
 def run_export(argv: Sequence[str]) -> int:
+    from models.atomic_file import same_file, write_text_atomic
     from models.service.export import export_data, to_json, to_markdown
 
     args = _export_parser().parse_args(argv)
     settings = _settings(args)
+    if args.output and args.article not in (None, "-") and same_file(args.output, args.article):
+        raise PrecisError(
+            f"refusing to write the export over the article itself ({safe_line(args.article)}); "
+            "choose another -o file"
+        )
     service = _open(settings, args.article, reader=False)
     try:
         _ensure_models(service, settings)
@@ -167,13 +179,12 @@ def run_export(argv: Sequence[str]) -> int:
     finally:
         service.close()
         service.cache.close()
+        # A disk that filled during the run stops caching, not the export: say so.
+        _print_warnings(service.cache.warnings)
     body = to_json(data) if args.format == "json" else to_markdown(data)
     if args.output:
-        try:
-            args.output.write_text(body, encoding="utf-8")
-        except OSError as exc:
-            raise PrecisError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-        print(f"precis: wrote {args.output}", file=sys.stderr)
+        written = write_text_atomic(args.output, body)
+        print(f"precis: wrote {safe_line(str(written))}", file=sys.stderr)
     else:
         sys.stdout.write(body)
     return 0
@@ -259,17 +270,31 @@ def run_cache(argv: Sequence[str]) -> int:
         p.add_argument("--config", type=Path, metavar="FILE")
     args = parser.parse_args(argv)
     settings = load_settings(args.config, cache_path=args.cache)
-    cache = ResultCache(settings.cache_path, max_bytes=settings.cache_max_mb * 1024 * 1024)
+    path = settings.cache_path
+    shown = safe_line(str(path))
+    if path is not None and args.action == "clear" and not path.expanduser().exists():
+        print(f"no cache at {shown}; nothing to clear")
+        return 0
+    # stats never writes: read-only, so not even another program's file is touched.
+    cache = ResultCache(
+        path, max_bytes=settings.cache_max_mb * 1024 * 1024, read_only=args.action == "stats"
+    )
     try:
-        for warning in cache.warnings:
-            print(f"precis: warning: {warning}", file=sys.stderr)
+        if path is not None and cache.warnings and not cache.on_disk:
+            # The file cannot be used; say why and do not pretend (exit 2).
+            raise CacheError(cache.warnings[0])
+        _print_warnings(cache.warnings)
         if args.action == "clear":
-            cache.clear()
-            print(f"cleared {settings.cache_path}")
+            if not cache.clear():
+                reason = cache.warnings[-1] if cache.warnings else "it is not on disk"
+                raise CacheError(f"cannot clear {shown}: {reason}")
+            print(f"cleared {shown}")
             return 0
         stats = cache.stats()
         last = cache.last_run_stats()
-        print(f"cache:    {stats.path or 'memory'}")
+        exists = path is None or cache.on_disk
+        where = safe_line(str(stats.path)) if stats.path else "memory"
+        print(f"cache:    {where}{'' if exists else ' (no file yet)'}")
         print(f"entries:  {stats.entries}")
         print(f"size:     {stats.size_bytes / 1e6:.1f} MB of {settings.cache_max_mb} MB")
         if last is None:
@@ -292,7 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands[argv[0]](argv[1:])
         return run_reader(argv)
     except PrecisError as exc:
-        print(f"precis: {one_line(str(exc))}", file=sys.stderr)
+        # Messages quote paths, server replies and model metadata: one safe line.
+        print(f"precis: {safe_message(exc, limit=1000)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("precis: interrupted", file=sys.stderr)

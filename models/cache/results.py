@@ -4,7 +4,9 @@ Model outputs take seconds to compute and never change for the same inputs, so
 precis keeps every one it shows in a SQLite file (keys from `models.cache.keys`).
 The cache is a convenience, never a reason to fail: a corrupt file is moved aside
 and rebuilt, an unwritable directory or a full disk leaves results in memory for
-the run, and each such event leaves one line in `warnings` for the UI to show.
+the run, and each such event leaves one line in `warnings` for the UI to show (the
+export prints them at its end; the reader shows them in its status line). A file at
+the cache path that is not precis' own is never touched (see `models.cache.store`).
 
 Reads come from an in-memory LRU layer first (the article that is open), then from
 SQLite. The UI thread reads through its own connection while the service's worker
@@ -30,6 +32,7 @@ from typing import Any
 
 from models.cache import store as cache_store
 from models.cache.store import SCHEMA_VERSION
+from models.sanitize import safe_message
 
 __all__ = ["DEFAULT_MAX_BYTES", "MEMORY_ENTRIES", "SCHEMA_VERSION", "CacheStats", "ResultCache"]
 
@@ -70,9 +73,15 @@ class ResultCache:
         max_bytes: int = DEFAULT_MAX_BYTES,
         *,
         memory_entries: int = MEMORY_ENTRIES,
+        read_only: bool = False,
     ) -> None:
+        """`read_only` (for `precis cache stats`) opens the file with SQLite's mode=ro:
+        nothing is created, converted, repaired or recorded."""
         self.path = Path(path).expanduser() if path is not None else None
         self.max_bytes = max_bytes
+        self.read_only = read_only
+        # One safe line each, in the order they happened, never repeated; append-only, so
+        # a reader may remember how many it has shown.
         self.warnings: list[str] = []
         self._memory_entries = memory_entries
         self._mem: OrderedDict[str, str] = OrderedDict()
@@ -93,9 +102,16 @@ class ResultCache:
     _new_connection = staticmethod(cache_store.new_connection)
 
     def _open(self, path: Path) -> None:
-        opened = cache_store.open_connections(path, self._new_connection, self._warn)
+        opened = cache_store.open_connections(
+            path, self._new_connection, self._warn, read_only=self.read_only
+        )
         if opened is not None:
             self._writer, self._reader = opened
+
+    @property
+    def on_disk(self) -> bool:
+        """Whether results are read from the file at `path` (False: memory only)."""
+        return self._reader is not None
 
     def _close_connections(self) -> None:
         cache_store.close_all([c for c in (self._reader, self._writer) if c is not None])
@@ -129,6 +145,9 @@ class ResultCache:
             self._mem_bytes -= _size(old_key, old_value)
 
     def _warn(self, message: str) -> None:
+        # Paths and SQLite's text can hold escapes and newlines (quick_check reports
+        # several lines): each warning is one safe line.
+        message = safe_message(message, limit=1000)
         with self._lock:
             if message not in self.warnings:
                 self.warnings.append(message)
@@ -256,8 +275,10 @@ class ResultCache:
                 return None
         return (hits, misses) if isinstance(hits, int) and isinstance(misses, int) else None
 
-    def clear(self) -> None:
-        """Forget every entry, on disk and in memory, and give the disk space back."""
+    def clear(self) -> bool:
+        """Forget every entry, on disk and in memory, and give the disk space back.
+        Returns whether the file was cleared (False: memory only, or the write failed;
+        the reason is in `warnings`)."""
         with self._lock:
             self._mem.clear()
             self._mem_bytes = 0
@@ -268,6 +289,7 @@ class ResultCache:
             with self._write_lock, contextlib.suppress(sqlite3.Error):
                 if self._writer is not None:
                     self._writer.execute("VACUUM")  # best effort: a reader elsewhere blocks it
+        return ok
 
     def close(self) -> None:
         """Write pending bookkeeping and this run's hit rate, then close the file."""

@@ -1,9 +1,13 @@
 """The SQLite file under the result cache: opening, checking, schema, transactions.
 
 `models.cache.results` decides what to keep and for how long; this module knows how to keep
-it safely in a file that other precis processes share and that may be damaged. A
-file that fails its checks is moved aside and rebuilt once; anything else that stops
-the file being used is reported through `warn` and the cache runs from memory.
+it safely in a file that other precis processes share and that may be damaged, and that
+may not be precis' at all. precis recognises its own database by SQLite's
+`application_id` (plus, for caches made before that was set, the exact schema it creates)
+and touches nothing else: another application's database, a file that is not SQLite, a
+FIFO, socket or device at the cache path is reported through `warn` and the cache runs
+from memory. Only a file that is recognisably precis' and fails its checks is moved aside
+and rebuilt, and only by a writer; a read-only open (`precis cache stats`) never writes.
 WAL mode, a busy timeout and retries on "locked" let two processes share one file.
 """
 
@@ -12,19 +16,23 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
+# SQLite's application_id for precis caches: "prcs" in ASCII.
+APPLICATION_ID = 0x70726373
 RETRIES = 5
 BUSY_TIMEOUT_MS = 5000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
+# Run only on a database with no tables at all (checked in the same transaction): it
+# never drops or replaces anything.
 _SCHEMA = f"""
-DROP TABLE IF EXISTS results;
-DROP TABLE IF EXISTS meta;
 CREATE TABLE results (
     key TEXT PRIMARY KEY, value TEXT NOT NULL, checksum TEXT NOT NULL,
     task TEXT, model TEXT, size INTEGER NOT NULL, created REAL, last_used REAL
@@ -40,7 +48,10 @@ CREATE TRIGGER results_delete AFTER DELETE ON results BEGIN
 CREATE TRIGGER results_update AFTER UPDATE OF size ON results BEGIN
     UPDATE meta SET value = value + NEW.size - OLD.size WHERE name = 'total_size'; END;
 PRAGMA user_version = {SCHEMA_VERSION};
+PRAGMA application_id = {APPLICATION_ID};
 """
+_TABLES = {"results", "meta"}
+_RESULT_COLUMNS = ["key", "value", "checksum", "task", "model", "size", "created", "last_used"]
 UPSERT = """
 INSERT INTO results(key, value, checksum, task, model, size, created, last_used)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -51,6 +62,8 @@ ON CONFLICT(key) DO UPDATE SET value = excluded.value, checksum = excluded.check
 
 Connect = Callable[[Path], sqlite3.Connection]
 Warn = Callable[[str], None]
+# (writer, reader), the writer None when opened read-only; None: run from memory.
+Opened = tuple[sqlite3.Connection | None, sqlite3.Connection] | None
 
 
 class CorruptError(Exception):
@@ -84,21 +97,107 @@ def write_failure(exc: sqlite3.Error) -> str:
     return text
 
 
-def check_header(path: Path) -> None:
-    """Raise `CorruptError` when `path` is plainly not a SQLite database."""
+class ForeignError(Exception):
+    """The file at the cache path is not a precis cache: it is left exactly as it is."""
+
+
+def _kind_of(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def check_file(path: Path) -> bool:
+    """Whether a file exists at `path`; raise ForeignError when it is anything but a regular
+    file (a FIFO would block the first read forever) or plainly not a SQLite database."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise ForeignError(f"it cannot be inspected: {exc.strerror or exc}") from None
+    kind = _kind_of(info.st_mode)
+    if kind is not None:
+        raise ForeignError(f"it is {kind}, not a database file")
+    if info.st_size == 0:
+        return True
     try:
         with path.open("rb") as handle:
             head = handle.read(100)
-    except OSError:  # missing, a directory, unreadable: not corruption; SQLite judges
-        return
-    if head and (len(head) < 100 or not head.startswith(_SQLITE_MAGIC)):
-        raise CorruptError("not a SQLite database")
+    except OSError as exc:
+        raise ForeignError(f"it cannot be read: {exc.strerror or exc}") from None
+    if not head.startswith(_SQLITE_MAGIC):
+        raise ForeignError("it is not a SQLite database")
+    return True
 
 
-def new_connection(path: Path) -> sqlite3.Connection:
+def _header_is_precis(path: Path) -> bool:
+    """Whether the raw file header carries precis' application_id (for damaged files that
+    SQLite cannot open: only those may be moved aside)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(100)
+    except OSError:
+        return False
+    return (
+        len(head) == 100
+        and head.startswith(_SQLITE_MAGIC)
+        and int.from_bytes(head[68:72], "big") == APPLICATION_ID
+    )
+
+
+def _classify(conn: sqlite3.Connection) -> str:
+    """ "precis", "empty" (no tables: precis may create its schema) or raise ForeignError."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = {
+        row[0]
+        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not str(row[0]).startswith("sqlite_")
+    }
+    if app_id == APPLICATION_ID:
+        return "precis"
+    if app_id != 0:
+        raise ForeignError(f"it belongs to another application (application_id {app_id:#x})")
+    if not tables and version == 0:
+        return "empty"
+    if version == 1 and tables == _TABLES and _legacy_schema(conn):
+        return "precis"  # made before precis set its application_id
+    raise ForeignError("it is another application's SQLite database, not a precis cache")
+
+
+def _legacy_schema(conn: sqlite3.Connection) -> bool:
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(results)")]
+    meta = [row[1] for row in conn.execute("PRAGMA table_info(meta)")]
+    total = conn.execute("SELECT count(*) FROM meta WHERE name = 'total_size'").fetchone()[0]
+    return columns == _RESULT_COLUMNS and meta == ["name", "value"] and total == 1
+
+
+def new_connection(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE below).
+    # read_only opens with mode=ro: SQLite itself then refuses every write. A WAL
+    # database with no -wal file beside it (no precis has it open) is also opened
+    # immutable: otherwise SQLite creates -wal and -shm files even for a reader, and
+    # cannot open it at all on a read-only mount.
+    target = str(path)
+    if read_only:
+        wal = path.with_name(path.name + "-wal")
+        flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+        target = f"file:{urllib.parse.quote(str(path))}?{flags}"
     conn = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        target,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+        uri=read_only,
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return conn
@@ -111,13 +210,17 @@ def close_all(conns: list[sqlite3.Connection]) -> None:
 
 
 def open_connections(
-    path: Path, connect: Connect, warn: Warn
-) -> tuple[sqlite3.Connection, sqlite3.Connection] | None:
+    path: Path, connect: Connect, warn: Warn, *, read_only: bool = False
+) -> Opened:
     """(writer, reader) on the cache file at `path`, or None to run from memory.
 
-    A corrupt file is moved aside and rebuilt once; every reason not to use the
-    file, and every repair, is reported through `warn`.
+    A file that is not precis' is never changed. A corrupt precis cache is moved aside
+    and rebuilt once, by a writer only. With `read_only` the writer is None, nothing is
+    created and nothing written; a missing file also gives None, silently. Every reason
+    not to use the file, and every repair, is reported through `warn`.
     """
+    if read_only:
+        return _open_read_only(path, warn)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -126,31 +229,76 @@ def open_connections(
         opened: list[sqlite3.Connection] = []
         try:
             return _connect(path, connect, warn, opened)
+        except ForeignError as exc:
+            close_all(opened)
+            return _refuse(path, warn, str(exc))
         except (CorruptError, sqlite3.DatabaseError) as exc:
             close_all(opened)
             if not isinstance(exc, CorruptError) and not is_corrupt(exc):
                 return _fall_back(path, warn, str(exc))
+            if not _header_is_precis(path):
+                return _refuse(path, warn, f"it is not a readable SQLite database: {exc}")
             if attempt == 1 or (moved := move_aside(path)) is None:
                 return _fall_back(path, warn, f"it is corrupt and cannot be rebuilt: {exc}")
             warn(f"cache at {path} was corrupt ({exc}); moved to {moved} and started afresh")
     return None
 
 
-def _fall_back(path: Path, warn: Warn, reason: str) -> None:
+def _open_read_only(path: Path, warn: Warn) -> Opened:
+    try:
+        if not check_file(path):
+            return None
+        reader = new_connection(path, read_only=True)
+    except ForeignError as exc:
+        return _refuse(path, warn, str(exc))
+    except sqlite3.Error as exc:
+        return _fall_back(path, warn, str(exc))
+    try:
+        reader.execute("PRAGMA query_only = 1")
+        if _classify(reader) == "empty":
+            reader.close()
+            return None
+        version = reader.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.OperationalError(f"it was made by a newer precis (schema {version})")
+        check = [row[0] for row in reader.execute("PRAGMA quick_check").fetchall()]
+        if check != ["ok"]:
+            raise CorruptError("; ".join(check[:3]))
+    except ForeignError as exc:
+        reader.close()
+        return _refuse(path, warn, str(exc))
+    except (CorruptError, sqlite3.DatabaseError) as exc:
+        reader.close()
+        if isinstance(exc, CorruptError) or is_corrupt(exc):
+            if not _header_is_precis(path):
+                return _refuse(path, warn, f"it is not a readable SQLite database: {exc}")
+            return _fall_back(path, warn, f"it is corrupt ({exc}); the next run moves it aside")
+        return _fall_back(path, warn, str(exc))
+    return None, reader
+
+
+def _refuse(path: Path, warn: Warn, reason: str) -> Opened:
+    warn(
+        f"cache at {path} is not a precis cache ({reason}); it was left untouched and "
+        "results are kept in memory only (choose another file with --cache)"
+    )
+    return None
+
+
+def _fall_back(path: Path, warn: Warn, reason: str) -> Opened:
     warn(f"cache at {path} cannot be used ({reason}); results are kept in memory only")
+    return None
 
 
 def _connect(
     path: Path, connect: Connect, warn: Warn, opened: list[sqlite3.Connection]
 ) -> tuple[sqlite3.Connection, sqlite3.Connection]:
-    """Open, check and if need be create the schema; `opened` collects what to close."""
-    check_header(path)
+    """Open, recognise, check and if need be create the schema; `opened` collects what
+    to close. Nothing is written before the file is known to be precis' (or empty)."""
+    check_file(path)
     writer = connect(path)
     opened.append(writer)
-    mode = set_wal(writer)
-    if str(mode).lower() != "wal":
-        warn(f"cache at {path} cannot use WAL mode ({mode}); sharing it may be slower")
-    writer.execute("PRAGMA synchronous = NORMAL")
+    kind = _classify(writer)
     version = writer.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         # Not corrupt: leave it for the newer precis and run from memory.
@@ -158,14 +306,21 @@ def _connect(
     check = [row[0] for row in writer.execute("PRAGMA quick_check").fetchall()]
     if check != ["ok"]:
         raise CorruptError("; ".join(check[:3]))
-    if version < SCHEMA_VERSION:
+    mode = set_wal(writer)
+    if str(mode).lower() != "wal":
+        warn(f"cache at {path} cannot use WAL mode ({mode}); sharing it may be slower")
+    writer.execute("PRAGMA synchronous = NORMAL")
+    if kind == "empty" or writer.execute("PRAGMA application_id").fetchone()[0] == 0:
 
         def create(conn: sqlite3.Connection) -> None:
-            # Another process may have built it while we waited for the lock.
-            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            # Another process may have built it, or another application written to
+            # it, while we waited for the lock: decide again inside the transaction.
+            if _classify(conn) == "empty":
                 for statement in _SCHEMA.split(";\n"):
                     if statement.strip():
                         conn.execute(statement)
+            elif conn.execute("PRAGMA application_id").fetchone()[0] == 0:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # a legacy cache
 
         transaction(writer, create)
     reader = connect(path)
@@ -233,4 +388,4 @@ def total_size(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT value FROM meta WHERE name = 'total_size'").fetchone()
     if row is None or not isinstance(row[0], int):  # only if someone edited the file
         row = conn.execute("SELECT coalesce(sum(size), 0) FROM results").fetchone()
-    return row[0]
+    return int(row[0])

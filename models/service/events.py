@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Final, Literal, Union
 
+from models.fidelity.flags import Flag
 from models.types import Length
 
 OutputKind = Literal["summary", "translation"]
@@ -50,6 +51,10 @@ class Output:
     # Set on an extractive fallback: the abstractive model that would have been used.
     missing_model: str | None = None
     missing_size: int | None = None
+    # What the output states that the section does not (offsets into `text`), and for
+    # a summary, per sentence, the indexes of the section sentences that support it.
+    flags: tuple[Flag, ...] = ()
+    support: tuple[tuple[int, ...], ...] = ()
 
     @property
     def text(self) -> str:
@@ -63,6 +68,8 @@ class Output:
                 "extractive": self.extractive,
                 "whole": self.whole,
                 "note": self.note,
+                "flags": [flag.to_dict() for flag in self.flags],
+                "support": [list(links) for links in self.support],
             },
             ensure_ascii=False,
         )
@@ -83,6 +90,8 @@ class Output:
                 whole=bool(raw["whole"]),
                 from_cache=True,
                 note=raw.get("note"),
+                flags=tuple(Flag.from_dict(f) for f in raw.get("flags", ())),
+                support=tuple(tuple(int(i) for i in s) for s in raw.get("support", ())),
             )
         except (ValueError, KeyError, TypeError):
             return None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import ModelMissingError, PrecisError
+from models.fidelity.support import sentence_spans
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.service.scheduler import PrecisService
 from models.types import Length
@@ -68,8 +69,17 @@ def export_data(
             entry["note"] = summary.note
         if section.captions:
             entry["captions"] = list(section.captions)
+        # Fidelity (models.fidelity): spans of the summary the section does not state, and
+        # per summary sentence the indexes into `sentences` of the sentences behind it.
+        entry["flags"] = [f.to_dict() for f in summary.flags]
+        entry["support"] = [list(links) for links in summary.support]
+        entry["sentences"] = [
+            s.text for s in sentence_spans(section.paragraphs, service.source_lang)
+        ]
         if full_translation:
-            entry["translation"] = by_key[OutputKey(section.index, target, TRANSLATION)].text
+            translated = by_key[OutputKey(section.index, target, TRANSLATION)]
+            entry["translation"] = translated.text
+            entry["translation_flags"] = [f.to_dict() for f in translated.flags]
         sections.append(entry)
     return {
         "title": article.title,

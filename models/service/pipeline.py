@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from models.cache.keys import make_key
 from models.cache.results import ResultCache
 from models.errors import Cancelled, ModelError, ModelMissingError, PrecisError
+from models.fidelity.annotate import annotate
 from models.hub.fingerprint import model_fingerprint
 from models.inference.extractive import covers_whole
 from models.inference.llm_spec import output_key_part
@@ -25,7 +26,7 @@ from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputK
 from models.service.model_source import ModelSource
 from models.types import Length, Summarizer, Task, Translator
 
-OUTPUT_FORMAT = "output-v1"
+OUTPUT_FORMAT = "output-v2"  # v2: outputs carry fidelity flags and support links
 PIVOT = "en"
 
 
@@ -115,6 +116,7 @@ class Pipeline:
             return [Failure(k, str(exc), exc.model_id, exc.size_bytes) for k in keys]
         except PrecisError as exc:
             return [Failure(k, str(exc)) for k in keys]
+        outputs = [o if isinstance(o, Failure) else self._annotated(o) for o in outputs]
         self.computed += len(outputs)
         return outputs
 
@@ -323,12 +325,26 @@ class Pipeline:
 
     def _store(self, outputs: Sequence[Output]) -> None:
         rows = []
-        for out in outputs:
+        for out in map(self._annotated, outputs):
             if out.text.strip():
                 rows.append(
                     (self.output_cache_key(out.key), out.to_json(), "output", "|".join(out.models))
                 )
         self.cache.put_many(rows)
+
+    def _annotated(self, out: Output) -> Output:
+        """`out` with its fidelity flags and support links (models.fidelity)."""
+        if out.flags or out.support:
+            return out
+        section = self.article.sections[out.key.section]
+        flags, support = annotate(
+            out.paragraphs,
+            section.paragraphs,
+            translation=out.key.kind == TRANSLATION or out.whole,
+            lang=out.key.lang,
+            source_lang=self.source_lang,
+        )
+        return replace(out, flags=flags, support=support)
 
 
 def _paragraphs(text: str) -> tuple[str, ...]:

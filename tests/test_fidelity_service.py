@@ -1,0 +1,128 @@
+"""Flags and support links through the real service: computed with each output, cached
+with it (real SQLite), and reported by the export's JSON."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from models.cache.results import ResultCache
+from models.fidelity.flags import NUMBER_FLAG
+from models.ingest.article import Article, Section
+from models.inference.extractive import ExtractiveSummarizer
+from models.service.events import SUMMARY, Output, OutputKey
+from models.service.export import export_data
+from models.service.scheduler import PrecisService
+from models.settings import Settings
+from models.types import Length, Summarizer, Translator
+
+PARAGRAPHS = (
+    "The city council approved a budget of 11.3 billion euros on Tuesday. Mayor Anne Hidalgo "
+    "said the money would pay for 1,500 social housing units.",
+    "Critics said the plan came too late. The vote passed with 87 votes in favour.",
+)
+
+
+class AddsANumber:
+    """A summarizer double that misquotes the section: it says 4 million where the
+    section gives no such number, then repeats the section's last sentence."""
+
+    name = "adds-a-number"
+    revision = None
+    extractive = False
+    languages = None
+
+    def settings_key(self, length: Length) -> str:
+        return length.value
+
+    def summarize(
+        self,
+        texts: Sequence[str],
+        length: Length,
+        *,
+        lang: str = "en",
+        cancel: threading.Event | None = None,
+    ) -> list[str]:
+        return [f"The council spent 4 million euros. {t.split('. ')[-1]}" for t in texts]
+
+
+class Source:
+    """The model source the service asks: the double above, no translators."""
+
+    offline = True
+
+    def __init__(self, settings: Settings, summarizer: Summarizer) -> None:
+        self.settings = settings
+        self._summarizer = summarizer
+
+    def summarizer(self, lang: str) -> Summarizer:
+        return self._summarizer
+
+    def extractive(self) -> Summarizer:
+        return ExtractiveSummarizer()
+
+    def translator(self, source: str, target: str) -> Translator:
+        raise AssertionError("no translation in these tests")
+
+    def translator_id(self, source: str, target: str) -> str:
+        return "none"
+
+    def download(
+        self, model_id: str, progress: Callable[[int, int | None], None], cancel: threading.Event
+    ) -> None:
+        raise AssertionError("no downloads")
+
+    def describe(self) -> str:
+        return ""
+
+
+def _article() -> Article:
+    return Article(
+        title="Budget",
+        sections=(
+            Section(index=0, title="", paragraphs=PARAGRAPHS[:1]),
+            Section(index=1, title="Vote", paragraphs=PARAGRAPHS[1:]),
+        ),
+    )
+
+
+def _service(tmp_path: Path, summarizer: Summarizer) -> PrecisService:
+    settings = Settings(summarizer="adds-a-number", offline=True, cache_path=tmp_path / "c.db")
+    cache = ResultCache(tmp_path / "c.db")
+    return PrecisService(
+        _article(), Source(settings, summarizer), cache, source_lang="en", prefetch=False
+    )
+
+
+def test_flags_and_support_are_computed_cached_and_exported(tmp_path: Path) -> None:
+    key = OutputKey(0, "en", SUMMARY, Length.SHORT)
+    with _service(tmp_path, AddsANumber()) as service:
+        (output,) = service.compute([key])
+        assert isinstance(output, Output)
+        assert [(f.text, f.kind) for f in output.flags] == [("4 million euros", NUMBER_FLAG)]
+        flag = output.flags[0]
+        assert output.text[flag.start : flag.end] == "4 million euros"
+        # The summary's second sentence repeats the section's second sentence.
+        assert output.support[1] == (1,)
+        data = export_data(service, lang="en", length=Length.SHORT)
+    section = data["sections"][0]
+    assert section["flags"] == [
+        {"text": "4 million euros", "kind": "number", "start": flag.start, "end": flag.end}
+    ]
+    assert section["support"][1] == [1]
+    assert section["sentences"][1].startswith("Mayor Anne Hidalgo said")
+    # A new run reads the flags from the cache file, with the output.
+    with _service(tmp_path, AddsANumber()) as service:
+        cached = service.peek(key)
+    assert cached is not None and cached.from_cache
+    assert cached.flags == output.flags and cached.support == output.support
+
+
+def test_an_extractive_summary_has_no_flags(tmp_path: Path) -> None:
+    with _service(tmp_path, ExtractiveSummarizer()) as service:
+        outputs = service.compute([OutputKey(i, "en", SUMMARY, Length.MEDIUM) for i in (0, 1)])
+    for output in outputs:
+        assert isinstance(output, Output)
+        assert output.flags == ()
+        assert all(len(links) >= 1 for links in output.support)
