@@ -62,7 +62,7 @@ class PrecisApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "precis"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [  # type: ignore[misc]
         (0, "-narrow"),
         (60, "-medium"),
         (120, "-wide"),

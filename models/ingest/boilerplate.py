@@ -201,7 +201,8 @@ def strip_boilerplate(blocks: Sequence[Block]) -> tuple[list[Block], list[str]]:
             out_pos.append(i)
             continue
         if is_read_more(text):
-            if len(_READ_MORE.match(text[:60]).group(0)) >= len(text.rstrip()):
+            opening = _READ_MORE.match(text[:60])
+            if opening is not None and len(opening.group(0)) >= len(text.rstrip()):
                 # A bare "Read more:": the titles that follow are links, up to real text.
                 while i < n and blocks[i].kind == "paragraph" and _is_link(blocks[i].text):
                     i += 1
@@ -209,13 +210,11 @@ def strip_boilerplate(blocks: Sequence[Block]) -> tuple[list[Block], list[str]]:
         if is_note(text):
             notes.append((i, text))
             continue
-        if (
-            out
-            and out[-1].kind in ("paragraph", "caption")
-            and out[-1].text == text
-            and len(text) <= _MAX_CAPTION  # a repeated long paragraph is body, not a caption
-        ):
-            out[-1] = Block("caption", text)  # a caption printed twice: under and beside a photo
+        if out and out[-1].kind in ("paragraph", "caption") and out[-1].text == text:
+            # A caption printed twice (under and beside a photo) is a caption; a long
+            # paragraph printed twice is body, kept once.
+            if not is_body_sentence(text) and len(text) <= _MAX_CAPTION:
+                out[-1] = Block("caption", text)
             continue
         if is_caption(text):
             out.append(Block("caption", text))

@@ -84,10 +84,10 @@ def decode_bytes(data: bytes, *, name: str, declared: str | None = None) -> str:
             return data.decode(_SUPERSETS.get(_codec_name(declared), declared))
         except (LookupError, UnicodeDecodeError):
             pass
-    encoding = detect_encoding(data)
-    if encoding is None:
+    detected = detect_encoding(data)
+    if detected is None:
         raise InputError(f"cannot decode {name}: it is not UTF-8 and no known text encoding fits")
-    return data.decode(encoding, errors="replace")
+    return data.decode(detected, errors="replace")
 
 
 def detect_encoding(data: bytes) -> str | None:
