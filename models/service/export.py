@@ -13,8 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from models.atomic_file import write_text_atomic
 from models.errors import ModelMissingError, PrecisError
 from models.fidelity.support import sentence_spans
+from models.sanitize import safe_line, safe_text
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.service.scheduler import PrecisService
 from models.types import Length
@@ -55,13 +57,15 @@ def export_data(
     for section in article.sections:
         summary = by_key[OutputKey(section.index, target, SUMMARY, length)]
         for name in summary.models:
-            if name not in models:
-                models.append(name)
+            if safe_line(name) not in models:
+                models.append(safe_line(name))
+        # Model outputs and article text reach a terminal when the export is printed
+        # or viewed: no escape sequences or controls (models.sanitize).
         entry: dict[str, Any] = {
             "index": section.index,
-            "title": section.title,
-            "text": section.text,
-            "summary": summary.text,
+            "title": safe_line(section.title),
+            "text": safe_text(section.text),
+            "summary": safe_text(summary.text),
             "extractive": summary.extractive,
             "whole": summary.whole,
         }
@@ -74,11 +78,11 @@ def export_data(
         entry["flags"] = [f.to_dict() for f in summary.flags]
         entry["support"] = [list(links) for links in summary.support]
         entry["sentences"] = [
-            s.text for s in sentence_spans(section.paragraphs, service.source_lang)
+            safe_text(s.text) for s in sentence_spans(section.paragraphs, service.source_lang)
         ]
         if full_translation:
             translated = by_key[OutputKey(section.index, target, TRANSLATION)]
-            entry["translation"] = translated.text
+            entry["translation"] = safe_text(translated.text)
             entry["translation_flags"] = [f.to_dict() for f in translated.flags]
         sections.append(entry)
     return {
@@ -151,10 +155,5 @@ def export_to_file(
     if path is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = Path.cwd() / f"precis-{stamp}-{data['target_language']}-{length.value}.{fmt}"
-    tmp = path.with_name(path.name + ".part")
-    try:
-        tmp.write_text(body, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path
+    # Temporary file, fsync, rename: the old file survives a failed write.
+    return write_text_atomic(path, body)
