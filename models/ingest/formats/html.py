@@ -31,7 +31,7 @@ from models.ingest.formats.html_meta import choose_title, read_meta, strip_site_
 from models.ingest.phrases import is_real_author
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
-_BLOCK_TAGS = frozenset({"p", "quote", "code", "item", "cell"})
+_BLOCK_TAGS = frozenset({"p", "quote", "code", "item", "cell", "row"})
 # A numeric reference to a control character ("&#27;"): lxml refuses the whole
 # document for one, and trafilatura then finds no article on a page that has one.
 _CONTROL_REF = re.compile(r"&#(?:x0*([0-9a-f]{1,6})|0*([0-9]{1,7}));?", re.IGNORECASE)
@@ -60,7 +60,7 @@ def parse_html(html: str, *, source: str = "", url: str | None = None) -> Articl
             include_formatting=True,
             favor_recall=True,
             include_comments=False,
-            include_tables=False,
+            include_tables=True,
             include_images=True,
             include_links=True,
             with_metadata=True,
@@ -75,7 +75,9 @@ def parse_html(html: str, *, source: str = "", url: str | None = None) -> Articl
     if document is None or body is None:
         raise InputError(f"{name} is an HTML page with no article text")
     title = choose_title(meta, fallback=_text(document.title or ""))
-    blocks = _blocks(body, {_key(title), *(_key(h) for h in meta.h1[:1])}, meta.captions)
+    # The page's first h1 is usually the headline again: shown once, as the title.
+    shown = {_key(title), *(_key(h) for h in meta.h1[:1] if _similar(h, title))}
+    blocks = _blocks(body, shown, meta.captions)
     dateline, byline, blocks = take_front_matter(blocks)
     if byline is None:
         authors = [*meta.authors, _text(document.author or "")]
@@ -111,36 +113,69 @@ def _blocks(body: Any, titles: set[str], captions: dict[str, str]) -> list[Block
     blocks: list[Block] = []
     if body.text and body.text.strip():
         blocks.append(Block("paragraph", _text(body.text)))
-    for element in body.iter():
+    _walk(body, titles, captions, blocks)
+    return blocks
+
+
+def _walk(parent: Any, titles: set[str], captions: dict[str, str], out: list[Block]) -> None:
+    for element in parent:
         tag = element.tag
         if tag == "head":
             text = _text(_inline_text(element))
             if text and _key(text) not in titles:
-                blocks.append(Block("heading", text))
-        elif tag in _BLOCK_TAGS and not _inside_block(element):
-            blocks.extend(_block(element))
+                out.append(Block("heading", text))
+        elif tag == "row" and _is_simple_row(element):
+            cells = [_text(_inline_text(cell)) for cell in element]
+            text = " | ".join(c for c in cells if c)
+            if text:
+                out.append(Block("paragraph", text))
+        elif tag in _BLOCK_TAGS and not (tag != "p" and _has_blocks(element)):
+            out.extend(_block(element))
+            out.extend(_captions(element, captions, nested=True))
         elif tag == "graphic":
-            # An image's alt text describes it for the blind; it is not a caption.
-            src = element.get("src") or ""
-            caption = captions.get(src) or _text(element.get("title") or "")
-            if caption:
-                blocks.append(Block("caption", caption))
-        if element is not body and element.getparent() is body and element.tail:
-            tail = _text(element.tail)
-            if tail:
-                blocks.append(Block("paragraph", tail))
-    return blocks
+            out.extend(_captions(element, captions))
+        else:  # list, table, a cell or item holding paragraphs: look inside
+            _walk(element, titles, captions, out)
+        if parent.tag == "body" and element.tail and element.tail.strip():
+            out.append(Block("paragraph", _text(element.tail)))
+
+
+def _captions(element: Any, captions: dict[str, str], *, nested: bool = False) -> list[Block]:
+    """Captions of an image, or of the images inside a paragraph (`nested`)."""
+    found: list[Block] = []
+    for graphic in element.iter("graphic") if nested else [element]:
+        # An image's alt text describes it for the blind; it is not a caption.
+        caption = captions.get(graphic.get("src") or "") or _text(graphic.get("title") or "")
+        if caption:
+            found.append(Block("caption", caption))
+    return found
+
+
+_CONTAINERS = ("p", "list", "head", "code", "quote", "table")
+
+
+def _has_blocks(element: Any) -> bool:
+    return any(
+        child.tag in _CONTAINERS for child in element.iter(*_CONTAINERS) if child is not element
+    )
+
+
+def _is_simple_row(row: Any) -> bool:
+    """A table row of short cells, read as one line; a layout table's cells are not."""
+    if any(_has_blocks(cell) for cell in row):
+        return False
+    return len("".join(row.itertext())) <= 300
 
 
 def _block(element: Any) -> list[Block]:
     if element.tag == "code":
-        code = "\n".join(line.rstrip() for line in "".join(element.itertext()).splitlines())
+        code = "\n".join(line.rstrip() for line in _inline_text(element, "\n").splitlines())
         code = code.strip("\n")
         return [Block("paragraph", code)] if code.strip() else []
     text = _text(_inline_text(element))
     if not text:
         return []
-    if _share(element, "ref", text) >= _WHOLE and not is_body(text):
+    if element.tag == "p" and _share(element, "ref", text) >= _WHOLE and not is_body(text):
         return []  # a link to another page, not part of this one
     if element.tag == "p" and _is_subhead(element, text):
         return [Block("heading", text)]
@@ -180,28 +215,19 @@ def _has_ancestor(child: Any, tag: str, stop: Any) -> bool:
     return False
 
 
-def _inline_text(element: Any) -> str:
+def _inline_text(element: Any, line_break: str = " ") -> str:
     """The element's text with `<lb/>` as a space: "Satz eins.<lb/>Satz zwei" keeps a gap."""
     parts: list[str] = []
     if element.text:
         parts.append(element.text)
     for child in element:
         if child.tag == "lb":
-            parts.append(" ")
+            parts.append(line_break)
         else:
-            parts.append(_inline_text(child))
+            parts.append(_inline_text(child, line_break))
         if child.tail:
             parts.append(child.tail)
     return "".join(parts)
-
-
-def _inside_block(element: Any) -> bool:
-    parent = element.getparent()
-    while parent is not None:
-        if parent.tag in _BLOCK_TAGS or parent.tag == "head":
-            return True
-        parent = parent.getparent()
-    return False
 
 
 def _drop_control_ref(match: re.Match[str]) -> str:
@@ -212,6 +238,12 @@ def _drop_control_ref(match: re.Match[str]) -> str:
 
 def _text(text: str) -> str:
     return " ".join(text.split())
+
+
+def _similar(a: str, b: str) -> bool:
+    """Whether two headlines share most of their words ("X hands-on: Y" and "X is Y")."""
+    wa, wb = set(_key(a).split()), set(_key(b).split())
+    return bool(wa and wb) and len(wa & wb) >= 0.6 * max(len(wa), len(wb))
 
 
 def _key(text: str) -> str:
