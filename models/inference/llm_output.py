@@ -59,7 +59,40 @@ def clean_output(text: str) -> str:
     return re.sub(r"\n\s*\n\s*", "\n\n", text)
 
 
+# First words of a possible preamble: while the first line is still arriving after one
+# of these, nothing is shown (a stream must not flash "Here is the" before "Der Rat").
+_MAYBE_PREAMBLE = re.compile(
+    r"^\s*(?:sure|certainly|of course|okay|ok|here|below|summary|translation|key|tl|"
+    r"zusammenfassung|übersetzung|résumé|traduction|resumen|traducción|riassunto|"
+    r"traduzione|резюме|перевод|摘要|总结|翻译)\b",
+    re.IGNORECASE,
+)
+
+
+# The same words, while the first word is still arriving ("He" may become "Here").
+_PREAMBLE_WORDS = ("sure", "certainly", "okay", "here", "below", "summary", "translation")
+
+
+def _may_become_preamble(text: str) -> bool:
+    word = text.lower()
+    return (
+        bool(word)
+        and not any(ch.isspace() for ch in word)
+        and any(w.startswith(word) for w in _PREAMBLE_WORDS)
+    )
+
+
 def visible_part(partial: str) -> str:
     """What of a growing answer may be shown while it streams: no reasoning block (an
-    unfinished one hides everything after it) and no preamble."""
-    return clean_output(partial)
+    unfinished one hides everything after it), no preamble, and nothing while the first
+    line may still turn out to be one, or a tag may still be opening."""
+    stripped = partial.lstrip()
+    if stripped.startswith("<") and ">" not in stripped:
+        return ""
+    text = clean_output(partial)
+    first_line_done = "\n" in text or len(text) > 100
+    if not first_line_done and _MAYBE_PREAMBLE.match(text):
+        return ""
+    if _may_become_preamble(text):
+        return ""
+    return text
