@@ -241,6 +241,15 @@ def _save(folder: Path, model: Any, tokenizer: Any) -> Path:
     return folder
 
 
+def build_tiny_llm(out: Path) -> Path:
+    """The tiny Qwen2-style chat LM (scripts/make_tiny_llm.py) at `out`/llm, trained on
+    the same corpus. Separate from `build_tiny_models`: only the LLM tests need it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from make_tiny_llm import build_tiny_llm as build
+
+    return build(Path(out), CORPUS, seed=SEED)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
@@ -248,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for kind, path in build_tiny_models(Path(args[0])).items():
         print(f"{kind}: {path}")
+    print(f"llm: {build_tiny_llm(Path(args[0]))}")
     return 0
 
 
