@@ -210,11 +210,16 @@ def strip_boilerplate(blocks: Sequence[Block]) -> tuple[list[Block], list[str]]:
         if is_note(text):
             notes.append((i, text))
             continue
-        if out and out[-1].kind in ("paragraph", "caption") and out[-1].text == text:
-            # A caption printed twice (under and beside a photo) is a caption; a long
-            # paragraph printed twice is body, kept once.
-            if not is_body_sentence(text) and len(text) <= _MAX_CAPTION:
-                out[-1] = Block("caption", text)
+        if (
+            out
+            and out[-1].kind in ("paragraph", "caption")
+            and out[-1].text == text
+            and not is_body_sentence(text)
+            and len(text) <= _MAX_CAPTION
+        ):
+            # A caption printed twice (under and beside a photo) is a caption, once; a
+            # paragraph printed twice is body, as the page has it.
+            out[-1] = Block("caption", text)
             continue
         if is_caption(text):
             out.append(Block("caption", text))

@@ -122,8 +122,12 @@ def _walk(parent: Any, titles: set[str], captions: dict[str, str], out: list[Blo
         tag = element.tag
         if tag == "head":
             text = _text(_inline_text(element))
-            if text and _key(text) not in titles:
+            if not text or _key(text) in titles:
+                pass
+            elif len(text) <= 200 and len(text.split()) <= 25:
                 out.append(Block("heading", text))
+            else:  # a caption or a lead set in a heading's type is text, not a heading
+                out.append(Block("paragraph", text))
         elif tag == "row" and _is_simple_row(element):
             cells = [_text(_inline_text(cell)) for cell in element]
             text = " | ".join(c for c in cells if c)
@@ -134,9 +138,13 @@ def _walk(parent: Any, titles: set[str], captions: dict[str, str], out: list[Blo
             out.extend(_captions(element, captions, nested=True))
         elif tag == "graphic":
             out.extend(_captions(element, captions))
+        elif tag in _INLINE:  # a link or emphasis standing alone between blocks
+            text = _text(_inline_text(element))
+            if text:
+                out.append(Block("paragraph", text))
         else:  # list, table, a cell or item holding paragraphs: look inside
             _walk(element, titles, captions, out)
-        if parent.tag == "body" and element.tail and element.tail.strip():
+        if element.tail and element.tail.strip():
             out.append(Block("paragraph", _text(element.tail)))
 
 
@@ -152,6 +160,7 @@ def _captions(element: Any, captions: dict[str, str], *, nested: bool = False) -
 
 
 _CONTAINERS = ("p", "list", "head", "code", "quote", "table")
+_INLINE = frozenset({"ref", "hi", "del", "span", "label"})
 
 
 def _has_blocks(element: Any) -> bool:
