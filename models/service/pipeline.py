@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from models.cache.keys import make_key
 from models.cache.results import ResultCache
@@ -58,6 +59,8 @@ class Pipeline:
         self.source_lang = source_lang
         self.fallback_extractive = fallback_extractive
         self.computed = 0
+        # Where the growing text of an output computed alone goes (see `run`).
+        self._partial: Callable[[OutputKey, str], None] | None = None
         self.from_cache = 0
 
     # -- the top-level key: computable without loading a model ----------------
@@ -97,11 +100,20 @@ class Pipeline:
     # -- computing ------------------------------------------------------------
 
     def run(
-        self, keys: Sequence[OutputKey], cancel: threading.Event, *, force: bool = False
+        self,
+        keys: Sequence[OutputKey],
+        cancel: threading.Event,
+        *,
+        force: bool = False,
+        on_partial: Callable[[OutputKey, str], None] | None = None,
     ) -> list[Output | Failure]:
-        """Outputs for `keys`, which must share kind, lang and length. Raises Cancelled."""
+        """Outputs for `keys`, which must share kind, lang and length. Raises Cancelled.
+
+        `on_partial(key, text)` gets the growing text of a model that streams (an LLM)
+        when one key is computed alone; it is never cached."""
         if not keys:
             return []
+        self._partial = on_partial if len(keys) == 1 else None
         first = keys[0]
         if any((k.kind, k.lang, k.length) != (first.kind, first.lang, first.length) for k in keys):
             raise ValueError("a batch must share kind, language and length")
@@ -131,7 +143,7 @@ class Pipeline:
                 for k, s in zip(keys, sections, strict=True)
             ]
         texts, models = self._translate(
-            [s.text for s in sections], self.source_lang, lang, cancel, force
+            [s.text for s in sections], self.source_lang, lang, cancel, force, stream=keys[0]
         )
         outputs = [
             Output(k, _paragraphs(t), models)
@@ -201,6 +213,7 @@ class Pipeline:
                 chosen = _Chosen(summarizer, note, cacheable=False)
                 models = ()
         written = lang if direct else text_lang
+        stream = self._streaming(summarizer, keys[todo[0]]) if direct else {}
         summaries = self._cached(
             texts,
             task=Task.SUMMARY,
@@ -210,7 +223,7 @@ class Pipeline:
             model=summarizer,
             settings=summarizer.settings_key(length),
             compute=lambda batch: summarizer.summarize(
-                batch, length, lang=text_lang, cancel=cancel, **direct
+                batch, length, lang=text_lang, cancel=cancel, **direct, **stream
             ),
             force=force,
         )
@@ -244,8 +257,22 @@ class Pipeline:
             missing = exc if isinstance(exc, ModelMissingError) else None
             return _Chosen(self.provider.extractive(), note, cacheable=False, missing=missing)
 
+    def _streaming(self, model: object, key: OutputKey | None) -> dict[str, Any]:
+        """`on_partial` for a model that streams, while `key` is computed alone."""
+        sink = self._partial
+        if sink is None or key is None or not getattr(model, "streams", False):
+            return {}
+        return {"on_partial": lambda _index, text: sink(key, text)}
+
     def _translate(
-        self, texts: list[str], source: str, target: str, cancel: threading.Event, force: bool
+        self,
+        texts: list[str],
+        source: str,
+        target: str,
+        cancel: threading.Event,
+        force: bool,
+        *,
+        stream: OutputKey | None = None,
     ) -> tuple[list[str], tuple[str, ...]]:
         """`texts` in `target`, and the names of the models used (none if no change)."""
         if source == target or not texts:
@@ -259,7 +286,9 @@ class Pipeline:
             length=None,
             model=translator,
             settings=translator.settings_key(),
-            compute=lambda batch: translator.translate(batch, cancel=cancel),
+            compute=lambda batch: translator.translate(
+                batch, cancel=cancel, **self._streaming(translator, stream)
+            ),
             force=force,
         )
         return out, (translator.name,)
