@@ -108,6 +108,15 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Partial:
+    """The text so far of an output a model is still writing (an LLM's stream); the
+    finished `Output` follows, or a `Failure`. Shown, never cached."""
+
+    key: OutputKey
+    text: str
+
+
+@dataclass(frozen=True)
 class Progress:
     """What the service is doing now; `running` is None when it is idle."""
 
@@ -127,4 +136,4 @@ class DownloadProgress:
     error: str | None = None
 
 
-ServiceEvent = Union[Output, Failure, Progress, DownloadProgress]  # noqa: UP007
+ServiceEvent = Union[Output, Failure, Progress, DownloadProgress, Partial]  # noqa: UP007
