@@ -15,6 +15,7 @@ import enum
 import heapq
 import itertools
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from models.service.events import (
     Failure,
     Output,
     OutputKey,
+    Partial,
     Progress,
     ServiceEvent,
 )
@@ -332,7 +334,12 @@ class PrecisService:
                     # Longest first keeps padding waste low within a sorted batch.
                     fresh.sort(key=lambda j: -len(self.article.sections[j.key.section].text))
                     force = any(j.force for j in fresh)
-                    computed = self._pipeline.run([j.key for j in fresh], cancel, force=force)
+                    computed = self._pipeline.run(
+                        [j.key for j in fresh],
+                        cancel,
+                        force=force,
+                        on_partial=self._partials(fresh),
+                    )
                     done.extend(computed)
                     with self._lock:
                         self.stats.computed += sum(isinstance(d, Output) for d in computed)
@@ -356,6 +363,21 @@ class PrecisService:
                     if not future.done():
                         future.set_result(result)
                 self._emit(result)
+
+    def _partials(self, jobs: list[_Job]) -> Callable[[OutputKey, str], None] | None:
+        """Where the growing text of the output on screen goes (an LLM's stream): to the
+        listener as `Partial`, at most 20 times a second; None for background work."""
+        if len(jobs) != 1 or jobs[0].priority != VISIBLE:
+            return None
+        last = [0.0]
+
+        def emit(key: OutputKey, text: str) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 0.05:
+                last[0] = now
+                self._emit(Partial(key, text))
+
+        return emit
 
     def _requeue_wanted(self, batch: list[_Job]) -> None:
         """Put back cancelled work that is still wanted: awaited, or for the current view."""
