@@ -16,6 +16,13 @@ import re
 from collections.abc import Sequence
 
 from models.ingest.article import Block
+from models.ingest.phrases import (
+    is_contributed,
+    is_credit,
+    is_furniture,
+    is_furniture_heading,
+    phrases,
+)
 from models.text import CJK_CHAR
 
 _MAX_CAPTION = 800  # characters; longer text is never a caption
@@ -156,30 +163,66 @@ def is_dateline(text: str) -> bool:
 
 
 def is_byline(text: str) -> bool:
-    """ "By Jane Doe", "Von Anna Schmidt", "记者：王明"."""
-    if len(text) > 100 or ends_sentence(text, ".!?。"):
+    """ "By Jane Doe", "Von Anna Schmidt, NDR", "记者：王明", "半月谈记者 史卫燕"."""
+    if len(text) > 100:
+        return False
+    if phrases().byline_cjk.match(" ".join(text.split())):
+        return True
+    if ends_sentence(text, ".!?。"):
         return False
     return _BYLINE.match(text) is not None and len(text.split()) <= 10
+
+
+# How far into an article a byline or dateline is looked for: after a caption, a
+# standfirst or a "4 MIN READ" line, but before the story is under way.
+_FRONT_BLOCKS = 8
+# "GENEVA (Reuters) - ", "FRANKFURT, Jan 25 (Reuters) - ", "BERLIN (dpa) – ": a wire dateline.
+_WIRE_DATELINE = re.compile(
+    r"((?:[A-ZÄÖÜÉ][\w'’.-]*[ ,/]{0,2}){1,4}(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
+    r" \((?:Reuters|AP|AFP|dpa|Xinhua|Bloomberg|UPI|ANSA|EFE|Kyodo|Yonhap|PAP|APA|sda|KNA|epd"
+    r"|Associated Press|CNN|BBC)\))\s+[-–—]+\s+(?=\S)"
+)
 
 
 def take_front_matter(
     blocks: Sequence[Block],
 ) -> tuple[str | None, str | None, list[Block]]:
-    """Split a dateline and a byline off the start: (dateline, byline, remaining blocks)."""
+    """Split a dateline and a byline off the start: (dateline, byline, remaining blocks).
+
+    Looks at the opening blocks up to the first real paragraph, skipping captions and
+    furniture ("4 MIN READ"); a wire dateline ("GENEVA (Reuters) -") that opens the
+    first paragraph is split off it.
+    """
     dateline: str | None = None
     byline: str | None = None
-    start = 0
-    for block in blocks[:3]:
+    kept: list[Block] = []
+    index = 0
+    for index, block in enumerate(blocks[:_FRONT_BLOCKS]):  # noqa: B007
+        text = block.text
+        if block.kind == "caption":
+            kept.append(block)
+            continue
         if block.kind != "paragraph":
             break
-        if dateline is None and is_dateline(block.text):
-            dateline = block.text
-        elif byline is None and is_byline(block.text):
-            byline = block.text
+        if dateline is None and is_dateline(text):
+            dateline = text
+        elif byline is None and is_byline(text):
+            byline = text
+        elif is_furniture(text) or is_credit(text):
+            continue  # strip_boilerplate would drop it; here it must not end the search
         else:
             break
-        start += 1
-    return dateline, byline, list(blocks[start:])
+    else:
+        index = min(len(blocks), _FRONT_BLOCKS)
+    rest = [*kept, *blocks[index:]]
+    if dateline is None:
+        for i, block in enumerate(rest[:3]):
+            match = _WIRE_DATELINE.match(block.text) if block.kind == "paragraph" else None
+            if match is not None:
+                dateline = match.group(1).strip()
+                rest[i] = Block("paragraph", block.text[match.end() :])
+                break
+    return dateline, byline, rest
 
 
 def strip_boilerplate(blocks: Sequence[Block]) -> tuple[list[Block], list[str]]:
@@ -196,9 +239,19 @@ def strip_boilerplate(blocks: Sequence[Block]) -> tuple[list[Block], list[str]]:
         block = blocks[i]
         text = block.text
         i += 1
+        if block.kind == "heading" and is_furniture_heading(text):
+            # "Top 5", "Most read", "Mehr zum Thema": the heading and the links under it.
+            while i < n and blocks[i].kind != "heading" and not _is_story(blocks[i]):
+                i += 1
+            continue
         if block.kind != "paragraph":
             out.append(block)
             out_pos.append(i)
+            continue
+        if is_furniture(text) or is_credit(text) or _is_embedded_post(text):
+            continue
+        if is_contributed(text):
+            notes.append((i, text))
             continue
         if is_read_more(text):
             opening = _READ_MORE.match(text[:60])
@@ -231,6 +284,22 @@ def strip_boilerplate(blocks: Sequence[Block]) -> tuple[list[Block], list[str]]:
         notes.append((out_pos.pop(), out.pop().text))
     notes.sort(key=lambda item: item[0])
     return out, [text for _, text in notes]
+
+
+# The signature line of an embedded tweet or post: "— Jane Doe (@jdoe) January 19, 2020".
+_POST_SIGNATURE = re.compile(
+    r"(?:[—–-]\s*[^()\n]{1,60}\(@\w{1,30}\)\s*\w+\.? \d{1,2},? \d{4}\s*$|pic\.twitter\.com/\w+)"
+)
+
+
+def _is_embedded_post(text: str) -> bool:
+    """An embedded tweet or post: its text ends with the author's handle and the date."""
+    return len(text) <= 600 and _POST_SIGNATURE.search(text[-120:]) is not None
+
+
+def _is_story(block: Block) -> bool:
+    """A paragraph that reads as the article going on, not a teaser or link title."""
+    return block.kind == "paragraph" and (len(block.text) > 200 or is_body_sentence(block.text))
 
 
 def _is_link(text: str) -> bool:
