@@ -19,10 +19,23 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
-from models.service.events import DownloadProgress, Failure, Output, Progress, ServiceEvent
+from models.service.events import (
+    DownloadProgress,
+    Failure,
+    Output,
+    Partial,
+    Progress,
+    ServiceEvent,
+)
 from models.settings import Settings, default_state_path
 from models.types import Length
-from tui.messages import ComputeProgress, DownloadUpdate, OutputFailed, OutputReady
+from tui.messages import (
+    ComputeProgress,
+    DownloadUpdate,
+    OutputFailed,
+    OutputReady,
+    OutputStreaming,
+)
 from tui.screens.help import HelpScreen
 from tui.screens.reader import ReaderScreen
 from tui.state import ReaderState, load_state, save_state
@@ -54,6 +67,8 @@ def to_message(event: ServiceEvent) -> Message | None:
         return ComputeProgress(event)
     if isinstance(event, DownloadProgress):
         return DownloadUpdate(event)
+    if isinstance(event, Partial):
+        return OutputStreaming(event)
     return None
 
 

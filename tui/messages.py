@@ -12,7 +12,7 @@ from pathlib import Path
 
 from textual.message import Message
 
-from models.service.events import DownloadProgress, Failure, Output, Progress
+from models.service.events import DownloadProgress, Failure, Output, Partial, Progress
 from models.types import Length
 
 
@@ -28,6 +28,16 @@ class OutputFailed(Message, bubble=False):
     """The service could not make an output."""
 
     failure: Failure
+
+
+@dataclass
+class OutputStreaming(Message, bubble=False):
+    """The text so far of the output on screen, while its model writes it."""
+
+    partial: Partial
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, OutputStreaming) and message.partial.key == self.partial.key
 
 
 @dataclass

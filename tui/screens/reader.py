@@ -29,6 +29,7 @@ from tui.messages import (
     MarksComputed,
     OutputFailed,
     OutputReady,
+    OutputStreaming,
 )
 from tui.screens.language_picker import LanguagePicker
 from tui.screens.reader_bindings import READER_BINDINGS
@@ -304,6 +305,18 @@ class ReaderScreen(ModelDownloads, Screen[None]):
             if failure.model_id and self._failure is None:
                 self._failure = failure
                 self.refresh_bindings()
+
+    def on_output_streaming(self, message: OutputStreaming) -> None:
+        """An LLM's text so far for what is on screen; the finished output replaces it."""
+        partial = message.partial
+        pane = self.query_one(OutputPane)
+        if partial.key == self.summary_key and pane.state in ("loading", "streaming"):
+            pane.show_partial(partial.text)
+        elif partial.key == self.translation_key:
+            paragraphs = tuple(p for p in partial.text.split("\n\n") if p.strip())
+            self.query_one(OriginalView).show_translation(
+                Translation(self.lang_label(partial.key.lang), paragraphs)
+            )
 
     def on_compute_progress(self, message: ComputeProgress) -> None:
         self.query_one(StatusBar).activity = message.progress.label

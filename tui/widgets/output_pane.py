@@ -56,6 +56,7 @@ class OutputPane(VerticalScroll, can_focus=True):
             "output": {"output-body", "output-about", "output-note"},
             "failure": {"output-failure"},
             "download": {"output-failure", "output-download"},
+            "streaming": {"output-body"},
         }[state]
         for child in self.query_children():
             if child.id and child.id != "output-title":
@@ -65,6 +66,9 @@ class OutputPane(VerticalScroll, can_focus=True):
 
     def set_title(self, title: str) -> None:
         self.query_one("#output-title", Static).update(Content(title))
+
+    partial_text = ""
+    """The text of the stream shown (state "streaming"), without its cursor."""
 
     def show_loading(self) -> None:
         self._set_state("loading")
@@ -77,6 +81,14 @@ class OutputPane(VerticalScroll, can_focus=True):
         self._set_state("output")
         note.display = bool(output.note)
         self.scroll_home(animate=False)
+
+    def show_partial(self, text: str) -> None:
+        """An output still being written (an LLM's stream), with a cursor at its end."""
+        self.partial_text = text
+        body = Content(text).append(Content.styled(" ▍", "bold"))
+        self.query_one("#output-body", Static).update(body)
+        if self.state != "streaming":
+            self._set_state("streaming")
 
     def show_failure(self, message: str, hint: str | None = None) -> None:
         text = message if not hint else f"{message}\n\n{hint}"
