@@ -80,7 +80,12 @@ def parse_html(html: str, *, source: str = "", url: str | None = None) -> Articl
     blocks = _blocks(body, shown, meta.captions)
     dateline, byline, blocks = take_front_matter(blocks)
     if byline is None:
-        authors = [*meta.authors, _text(document.author or "")]
+        # trafilatura makes "Facebook Com; Vegolosi" of a link to facebook.com/vegolosi:
+        # one part that names no person discredits the rest.
+        found = [_text(a) for a in (document.author or "").split(";")]
+        if not all(is_real_author(a) for a in found):
+            found = []
+        authors = [*meta.authors, "; ".join(found)]
         sites = [*meta.sites, _text(document.sitename or "")]
         author = next((a for a in authors if a and is_real_author(a, _site(sites))), None)
         if author is not None:
