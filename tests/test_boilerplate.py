@@ -16,6 +16,12 @@ from models.ingest.boilerplate import (
     strip_boilerplate,
     take_front_matter,
 )
+from models.ingest.phrases import (
+    is_credit,
+    is_furniture,
+    is_furniture_heading,
+    is_real_author,
+)
 
 BODY = "The council approved the plan on Monday after a long debate about its cost."
 BODY2 = "Residents will be able to comment on the proposal until the end of the month."
@@ -233,3 +239,160 @@ def test_long_lines_are_cheap_to_classify() -> None:
     kept, notes = strip_boilerplate(paragraphs(line, line + " /AP"))
     assert [b.kind for b in kept] == ["paragraph", "paragraph"]
     assert notes == []
+
+
+# The phrase lists in models/data/page_phrases.json, per language.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Advertisement",
+        "Print Print this page",
+        "Watch video 02:17",
+        "Sign up here.",
+        "4 MIN READ",
+        "Feedback: Send us your feedback.",
+        "© 2020 Reuters. All rights reserved.",
+        "Anzeige",
+        "| mehr",
+        "Lesezeit: 4 Minuten",
+        "Publicité",
+        "3 min de lecture",
+        "Publicidad",
+        "广告",
+        "责任编辑：张三",
+        "【纠错】",
+    ],
+)
+def test_furniture_lines(text: str) -> None:
+    assert is_furniture(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Advertisement revenue fell sharply in the third quarter of the year.",
+        "Print is not dead, the editor said.",
+        "Copyright holders disagree with the court ruling.",
+        "Mehr als die Hälfte der Befragten lehnt den Plan ab.",
+        "Anzeigen gegen den Bürgermeister wurden eingestellt.",
+        "广告商表示，今年的投放预算将减少两成。",
+        BODY,
+    ],
+)
+def test_sentences_that_start_like_furniture_are_body(text: str) -> None:
+    assert not is_furniture(text)
+    assert not is_credit(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "REUTERS/Kai Pfaffenbach",
+        "Kai Pfaffenbach/Reuters",
+        "(AP Photo/David J. Phillip, File)",
+        "Getty",
+        "Getty Images",
+        "FILE PHOTO:",
+        "Foto: Stuttgart Marketing",
+        "Bild: picture alliance/dpa",
+        "李尕 摄",
+        "（新华社记者 王晔 摄）",
+        "图片来源：视觉中国",
+    ],
+)
+def test_bare_credits(text: str) -> None:
+    assert is_credit(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Top 5", "Most read", "Mehr zum Thema", "À lire aussi", "相关新闻", "Related stories"]
+)
+def test_furniture_headings(text: str) -> None:
+    assert is_furniture_heading(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Top 10 tips for a greener garden", "Why the river flooded", "Die Folgen für Anwohner"]
+)
+def test_real_headings_are_not_furniture_headings(text: str) -> None:
+    assert not is_furniture_heading(text)
+
+
+def test_furniture_and_credits_are_dropped_and_contributed_lines_are_notes() -> None:
+    contributed = "Associated Press writer Jane Doe contributed to this report."
+    blocks = paragraphs(BODY, "Advertisement", "REUTERS/Kai Pfaffenbach", BODY2, contributed)
+    kept, notes = strip_boilerplate(blocks)
+    assert [b.text for b in kept] == [BODY, BODY2]
+    assert notes == [contributed]
+
+
+def test_furniture_heading_takes_its_teasers_with_it() -> None:
+    blocks = [
+        *paragraphs(BODY),
+        Block("heading", "Most read"),
+        *paragraphs("Mayor resigns after vote", "Storm closes the harbour"),
+        Block("heading", "What comes next"),
+        *paragraphs(BODY2),
+    ]
+    kept, _ = strip_boilerplate(blocks)
+    assert [(b.kind, b.text) for b in kept] == [
+        ("paragraph", BODY),
+        ("heading", "What comes next"),
+        ("paragraph", BODY2),
+    ]
+
+
+def test_embedded_tweet_is_dropped() -> None:
+    tweet = (
+        "The harbour is closed until further notice. pic.twitter.com/abc123 "
+        "— Port Authority (@port_news) January 19, 2020"
+    )
+    kept, _ = strip_boilerplate(paragraphs(BODY, tweet, BODY2))
+    assert [b.text for b in kept] == [BODY, BODY2]
+
+
+@pytest.mark.parametrize(
+    ("first", "dateline", "rest"),
+    [
+        ("GENEVA (Reuters) - " + BODY, "GENEVA (Reuters)", BODY),
+        ("FRANKFURT, Jan 25 (Reuters) - " + BODY, "FRANKFURT, Jan 25 (Reuters)", BODY),
+        ("BERLIN (dpa) – " + BODY, "BERLIN (dpa)", BODY),
+    ],
+)
+def test_wire_datelines_are_split_off(first: str, dateline: str, rest: str) -> None:
+    found, _, blocks = take_front_matter(paragraphs(first, BODY2))
+    assert found == dateline
+    assert blocks[0].text == rest
+
+
+def test_byline_after_a_caption_and_furniture_is_found() -> None:
+    blocks = [Block("caption", "The harbour at dawn."), *paragraphs("4 MIN READ", "By Jane Doe")]
+    _, byline, rest = take_front_matter([*blocks, *paragraphs(BODY)])
+    assert byline == "By Jane Doe"
+    assert [b.text for b in rest] == ["The harbour at dawn.", BODY]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["半月谈记者 史卫燕", "记者：王明", "文/李华", "Von Anna Schmidt, NDR", "Par Marie Dupont"],
+)
+def test_bylines_in_several_languages(text: str) -> None:
+    assert is_byline(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "site", "real"),
+    [
+        ("Lea Brandt", "DW", True),
+        ("Deutsche Welle", "Deutsche Welle", False),
+        ("DW", "dw.com", False),
+        ("tagesschau.de", "", False),
+        ("Facebook Com", "", False),
+        ("责任编辑：王明", "", False),
+        ("Username", "", False),
+    ],
+)
+def test_author_metadata_vetting(name: str, site: str, real: bool) -> None:
+    assert is_real_author(name, site) is real
