@@ -131,7 +131,18 @@ def _open(settings: Settings, article_arg: str | None, *, reader: bool):
     if reader:  # an export prints them at its end (see _print_warnings)
         _print_warnings(cache.warnings)
     provider = ModelProvider(settings)
-    service = PrecisService(article, provider, cache, prefetch=reader, fallback_extractive=reader)
+    from models.inference.llm_spec import uses_llm
+
+    # Server requests go `llm_concurrency` at a time, up to one batch of the service.
+    batch = settings.llm_concurrency if uses_llm(settings) else None
+    service = PrecisService(
+        article,
+        provider,
+        cache,
+        prefetch=reader,
+        fallback_extractive=reader,
+        batch_size=max(4, batch) if batch else None,
+    )
     return service
 
 
