@@ -131,7 +131,7 @@ def _open(settings: Settings, article_arg: str | None, *, reader: bool):
     if reader:  # an export prints them at its end (see _print_warnings)
         _print_warnings(cache.warnings)
     provider = ModelProvider(settings)
-    from models.inference.llm_spec import uses_llm
+    from models.service.llm_settings import uses_llm
 
     # Server requests go `llm_concurrency` at a time, up to one batch of the service.
     batch = settings.llm_concurrency if uses_llm(settings) else None

@@ -13,6 +13,7 @@ from pathlib import Path
 from models.errors import ModelError
 from models.hub import catalog
 from models.hub import local_models as hub
+from models.hub.llm_models import PULL_NAME, RECOMMENDED_LLM
 from models.settings import Settings
 from models.text import format_size
 
@@ -91,10 +92,13 @@ def list_text(settings: Settings, *, cache_dir: Path | None = None) -> str:
 def pull_targets(name: str, settings: Settings) -> list[str]:
     """The hub ids `precis models pull NAME` fetches.
 
-    NAME is a hub id, "summarizer", or a language code: a language's models are the
+    NAME is a hub id, "summarizer", "llm" (Qwen2.5-0.5B-Instruct, ~1 GB: summaries and
+    translations in any language), or a language code: a language's models are the
     ones that translate English into it and it into English (for its articles).
     Local folders are never pulled.
     """
+    if name == PULL_NAME:  # "llm": the recommended small instruction-tuned model
+        return [RECOMMENDED_LLM]
     if name == "summarizer":
         if settings.summarizer == "extractive":
             raise ModelError("the summarizer is extractive: it needs no download")

@@ -55,6 +55,7 @@ _TOKENIZER_FILES = (
     "target.spm",
     "sentencepiece.bpe.model",
     "spiece.model",
+    "chat_template.jinja",  # instruction-tuned LLMs whose template is not in tokenizer_config
 )
 
 

@@ -21,9 +21,9 @@ from models.errors import Cancelled, ModelError, ModelMissingError, PrecisError
 from models.fidelity.annotate import annotate
 from models.hub.fingerprint import model_fingerprint
 from models.inference.extractive import covers_whole
-from models.inference.llm_spec import output_key_part
 from models.ingest.article import Article, Section
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
+from models.service.llm_settings import output_key_part
 from models.service.model_source import ModelSource
 from models.types import Length, Summarizer, Task, Translator
 

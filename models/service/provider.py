@@ -23,8 +23,9 @@ from models.hub import catalog
 from models.hub import download as hub_download
 from models.hub import local_models as hub
 from models.hub.catalog import ModelSpec
+from models.hub.llm_models import KNOWN_LLMS
 from models.inference.adapters import ChainedTranslator, PrefixingTokenizer
-from models.inference.llm_spec import KNOWN_LLMS, is_causal_lm_folder
+from models.inference.llm_spec import is_causal_lm_folder
 from models.inference.openai_chat import is_openai_spec
 from models.settings import Settings
 from models.types import Summarizer, Translator
@@ -146,7 +147,8 @@ class ModelProvider:
         wanted: list[ModelSpec] = []
         if self.is_llm(self.settings.summarizer):
             if not is_openai_spec(self.settings.summarizer):  # a server has nothing to pull
-                size = catalog.approx_size(self.settings.summarizer)
+                name = self.settings.summarizer
+                size = catalog.approx_size(name) or KNOWN_LLMS.get(name)
                 wanted.append(
                     ModelSpec(self.settings.summarizer, "llm", "en", "en", approx_size_bytes=size)
                 )
