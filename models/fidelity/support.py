@@ -23,7 +23,7 @@ from models.text import split_sentences
 
 NGRAMS = (3, 4, 5)
 MAX_LINKS = 3
-MIN_SCORE = 0.08  # below this a "support" is noise; the sentence gets none
+MIN_SCORE = 0.06  # below this a "support" is noise; the sentence gets none
 RELATIVE = 0.6  # a second or third link must score at least this share of the best
 _NUMBER_WEIGHT = 3  # a shared number says more than a shared n-gram
 
@@ -70,8 +70,10 @@ def _features(text: str, lang: str) -> Counter[str]:
     return grams
 
 
-def _vector(grams: Counter[str], idf: dict[str, float]) -> dict[str, float]:
-    weights = {g: (1 + math.log(c)) * idf.get(g, 0.0) for g, c in grams.items()}
+def _vector(grams: Counter[str], idf: dict[str, float], unseen: float) -> dict[str, float]:
+    # A gram the source never has still weighs in the norm: what a sentence says that
+    # the source does not makes it less similar, not neutral.
+    weights = {g: (1 + math.log(c)) * idf.get(g, unseen) for g, c in grams.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return {g: w / norm for g, w in weights.items()}
 
@@ -94,10 +96,11 @@ def support_links(
         df.update(grams.keys())
     n = len(source_grams)
     idf = {g: math.log((1 + n) / (1 + count)) + 1.0 for g, count in df.items()}
-    source_vectors = [_vector(g, idf) for g in source_grams]
+    unseen = math.log(1 + n) + 1.0
+    source_vectors = [_vector(g, idf, unseen) for g in source_grams]
     links = []
     for grams in summary_grams:
-        vector = _vector(grams, idf)
+        vector = _vector(grams, idf, unseen)
         scores = [
             (sum(w * other.get(g, 0.0) for g, w in vector.items()), index)
             for index, other in enumerate(source_vectors)

@@ -34,8 +34,10 @@ from tui.messages import (
 from tui.screens.language_picker import LanguagePicker
 from tui.screens.reader_bindings import READER_BINDINGS
 from tui.screens.reader_downloads import ModelDownloads
+from tui.screens.reader_fidelity import SupportAndSearch
 from tui.state import ReaderState
 from tui.widgets import OriginalView, OutputPane, SectionList, StatusBar, Translation
+from tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from models.service.scheduler import PrecisService
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 KeysFor = Callable[[str], str]
 
 
-class ReaderScreen(ModelDownloads, Screen[None]):
+class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
     """Sections on the left, the original text, and the summary in the target language."""
 
     BINDINGS: ClassVar[list[BindingType]] = READER_BINDINGS
@@ -99,6 +101,7 @@ class ReaderScreen(ModelDownloads, Screen[None]):
             with Vertical(id="reading"):
                 yield OriginalView(id="original")
                 yield OutputPane(id="output")
+        yield SearchBar(id="search")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

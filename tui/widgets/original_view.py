@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from models.ingest.article import Section
+from tui.marks import Mark, marked
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ class OriginalView(VerticalScroll, can_focus=True):
         self._dirty = False
         self._rebuilding = False
         self._scroll_home = False
+        # Marks (search matches, support of a summary sentence) by paragraph index.
+        self._marks: dict[int, tuple[Mark, ...]] = {}
+        self._translated_marks: dict[int, tuple[Mark, ...]] = {}
+        self._scroll_target: int | None = None
 
     def show_section(
         self, section: Section, *, heading: Sequence[str] = (), source_lang: str = ""
@@ -55,7 +60,20 @@ class OriginalView(VerticalScroll, can_focus=True):
         self._heading = tuple(line for line in heading if line)
         self._source_lang = source_lang
         self._translation = None
+        self._marks, self._translated_marks, self._scroll_target = {}, {}, None
         self._rebuild(scroll_home=True)
+
+    def mark(
+        self,
+        marks: dict[int, tuple[Mark, ...]],
+        translated: dict[int, tuple[Mark, ...]] | None = None,
+        *,
+        scroll_to: int | None = None,
+    ) -> None:
+        """Style spans of paragraphs (and of their translations); scroll to a paragraph."""
+        self._marks, self._translated_marks = dict(marks), dict(translated or {})
+        self._scroll_target = scroll_to
+        self._rebuild()
 
     def show_translation(self, translation: Translation | None) -> None:
         """Show the section beside `translation`, or alone when it is None."""
@@ -90,6 +108,14 @@ class OriginalView(VerticalScroll, can_focus=True):
                 if self._scroll_home:
                     self._scroll_home = False
                     self.scroll_home(animate=False)
+                if self._scroll_target is not None:
+                    rows = [
+                        w for w in self.query(".paragraph, .pair") if "pair-title" not in w.classes
+                    ]
+                    if 0 <= self._scroll_target < len(rows):
+                        row = rows[self._scroll_target]
+                        self.call_after_refresh(self.scroll_to_widget, row, animate=False, top=True)
+                    self._scroll_target = None
         finally:
             self._rebuilding = False
 
@@ -114,8 +140,8 @@ class OriginalView(VerticalScroll, can_focus=True):
             yield Static(plain(section.title), classes="section-title")
         translation = self._translation
         if translation is None:
-            for paragraph in section.paragraphs:
-                yield Static(plain(paragraph), classes="paragraph")
+            for index, paragraph in enumerate(section.paragraphs):
+                yield Static(marked(paragraph, self._marks.get(index, ())), classes="paragraph")
         else:
             yield from self._bilingual(section, translation)
         for caption in section.captions:
@@ -128,8 +154,12 @@ class OriginalView(VerticalScroll, can_focus=True):
         if not translation.paragraphs:
             yield Static(plain(translation.status or ""), classes="notice")
         pairs = zip_longest(section.paragraphs, translation.paragraphs, fillvalue="")
-        for paragraph, translated in pairs:
-            yield ParagraphPair(paragraph, translated)
+        for index, (paragraph, translated) in enumerate(pairs):
+            yield ParagraphPair(
+                paragraph,
+                translated,
+                marks=(self._marks.get(index, ()), self._translated_marks.get(index, ())),
+            )
 
 
 class ParagraphPair(Static):
@@ -139,12 +169,26 @@ class ParagraphPair(Static):
     rows are rebuilt often, and leaf widgets mount and unmount cheaply.
     """
 
-    def __init__(self, original: str, translated: str, *, classes: str = "") -> None:
+    def __init__(
+        self,
+        original: str,
+        translated: str,
+        *,
+        classes: str = "",
+        marks: tuple[tuple[Mark, ...], tuple[Mark, ...]] = ((), ()),
+    ) -> None:
         self.original = original
         self.translated = translated
         grid = Table.grid(padding=(0, 2), expand=True)
         grid.add_column(ratio=1)
         grid.add_column(ratio=1)
-        # Plain `Text`: article and model text is never markup.
-        grid.add_row(Text(original), Text(translated))
+        # Plain `Text`: article and model text is never markup. Marks show reversed: a
+        # Rich style cannot name the theme's colours.
+        cells = []
+        for text, spans in zip((original, translated), marks, strict=True):
+            cell = Text(text)
+            for start, end, _style in spans:
+                cell.stylize("reverse", start, end)
+            cells.append(cell)
+        grid.add_row(*cells)
         super().__init__(grid, classes=f"pair {classes}".strip())

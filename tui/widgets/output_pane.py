@@ -11,7 +11,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, LoadingIndicator, ProgressBar, Static
 
+from models.fidelity.flags import describe
 from models.service.events import Output
+from tui.marks import Mark, flag_marks, marked
 
 
 def describe_output(output: Output) -> Content:
@@ -33,11 +35,14 @@ class OutputPane(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.state = "empty"
         """One of "empty", "loading", "output", "failure", "download"."""
+        self.output: Output | None = None
+        """The output shown (state "output"), for marks over it."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="output-title")
         yield LoadingIndicator(id="output-loading")
         yield Static(id="output-body")
+        yield Static(id="output-check")
         yield Static(id="output-about")
         yield Static(id="output-note")
         yield Static(id="output-failure")
@@ -53,7 +58,7 @@ class OutputPane(VerticalScroll, can_focus=True):
         visible = {
             "empty": set(),
             "loading": {"output-loading"},
-            "output": {"output-body", "output-about", "output-note"},
+            "output": {"output-body", "output-check", "output-about", "output-note"},
             "failure": {"output-failure"},
             "download": {"output-failure", "output-download"},
             "streaming": {"output-body"},
@@ -74,13 +79,23 @@ class OutputPane(VerticalScroll, can_focus=True):
         self._set_state("loading")
 
     def show_output(self, output: Output) -> None:
-        self.query_one("#output-body", Static).update(Content(output.text))
+        self.output = output
+        self.mark()
         self.query_one("#output-about", Static).update(describe_output(output))
         note = self.query_one("#output-note", Static)
         note.update(Content(output.note or ""))
+        check = self.query_one("#output-check", Static)
+        check.update(Content(describe(output.flags)))  # "check: 3 million not in the section"
         self._set_state("output")
         note.display = bool(output.note)
+        check.display = bool(output.flags)
         self.scroll_home(animate=False)
+
+    def mark(self, marks: list[Mark] | None = None) -> None:
+        """Show the output with its flagged spans styled, and `marks` over them."""
+        if self.output is not None:
+            spans = flag_marks(self.output.flags) + (marks or [])
+            self.query_one("#output-body", Static).update(marked(self.output.text, spans))
 
     def show_partial(self, text: str) -> None:
         """An output still being written (an LLM's stream), with a cursor at its end."""
