@@ -16,6 +16,7 @@ Large cases (15 MB, 50 MB) are written by streaming, never built in memory whole
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import random
 import re
@@ -478,6 +479,9 @@ class Handler(BaseHTTPRequestHandler):
             data = by_name("png").data or b""
             self.head(200, "image/png", Content_Length=str(len(data)))
             self.wfile.write(data)
+        elif path in HOSTILE:
+            self.close_connection = True
+            HOSTILE[path](self)
         elif path == "/escapes.html":
             body = (
                 "<html><head><title>Title &#27;]0;pwned&#7; \x1b[31mred</title></head><body>"
@@ -486,6 +490,87 @@ class Handler(BaseHTTPRequestHandler):
             ).encode()
             self.head(200, "text/html; charset=utf-8", Content_Length=str(len(body)))
             self.wfile.write(body)
+
+
+# -- issue 17: hostile servers (item 6, 8) and the terminal-injection strings of item 3 ---
+
+# What a hostile server or model tries to make a terminal do: write the clipboard
+# (OSC 52), set the window title (OSC 0), clear the screen (CSI 2J).
+INJECTION = "\x1b]52;c;ZXZpbA==\x07\x1b]0;pwned\x07\x1b[2J"
+LATIN1_PAGE = (
+    "<html><head><title>Caf\xe9</title></head><body><article><h1>Caf\xe9 news</h1>"
+    f"<p>{BODY} The caf\xe9 reopened on Monday.</p></article></body></html>"
+).encode("latin-1")
+
+
+def _raw(data: bytes) -> Callable[[BaseHTTPRequestHandler], None]:
+    def send(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(data)
+
+    return send
+
+
+def _trickle_status(handler: BaseHTTPRequestHandler) -> None:
+    # One byte of the status line at a time, forever: only a deadline on the whole
+    # request ends this (per-read timeouts never fire).
+    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+        handler.wfile.write(bytes([byte]))
+        handler.wfile.flush()
+        time.sleep(0.05)
+
+
+def _short_body(handler: BaseHTTPRequestHandler) -> None:
+    handler.wfile.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n"
+        b"Connection: close\r\n\r\n" + BODY.encode()
+    )
+
+
+def _basic_auth(handler: BaseHTTPRequestHandler) -> None:
+    expected = "Basic " + base64.b64encode(b"reader:s3cret pass").decode()
+    if handler.headers.get("Authorization") == expected:
+        body = f"# Members\n\n{BODY}\n".encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/markdown")
+    else:
+        body = b"no"
+        handler.send_response(401)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+HOSTILE: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {
+    "/bad-status": _raw(b"HELLO THERE\r\n\r\n"),
+    "/long-header": _raw(b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n"),
+    "/many-headers": _raw(
+        b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(150)) + b"\r\n"
+    ),
+    "/broken-chunk": _raw(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\nzz-not-hex\r\nmore\r\n"
+    ),
+    "/short-body": _short_body,
+    "/to-file": _raw(b"HTTP/1.1 302 Found\r\nLocation: file:///etc/passwd\r\n\r\n"),
+    "/to-data": _raw(b"HTTP/1.1 302 Found\r\nLocation: data:text/plain,hello\r\n\r\n"),
+    "/no-location": _raw(b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n"),
+    "/status-300": _raw(
+        b"HTTP/1.1 300 Multiple Choices\r\nLocation: /a\r\nContent-Length: 0\r\n\r\n"
+    ),
+    "/charset-undefined": _raw(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=undefined\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(LATIN1_PAGE) + LATIN1_PAGE
+    ),
+    "/escape-reason": _raw(
+        b"HTTP/1.1 500 Oops" + INJECTION.encode() + b"\r\nContent-Length: 0\r\n\r\n"
+    ),
+    "/escape-type": _raw(
+        b"HTTP/1.1 200 OK\r\nContent-Type: image/" + INJECTION.encode() + b"png\r\n"
+        b"Content-Length: 4\r\n\r\nabcd"
+    ),
+    "/trickle-status": _trickle_status,
+    "/auth": _basic_auth,
+}
 
 
 @contextlib.contextmanager
