@@ -73,6 +73,8 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys
     theme: str | None = None
     decoding: Literal["beam", "fast"] = "beam"  # beam search as the checkpoints, or greedy
+    # Inference engine (models.inference.engines): auto = CTranslate2 on CPU when installed
+    engine: Literal["auto", "transformers", "ctranslate2"] = "auto"
     # LLM backends (issue 16): an OpenAI-compatible server for "openai:MODEL" models.
     openai_base_url: str | None = None  # None: a local Ollama at 127.0.0.1:11434
     openai_api_key: str | None = field(default=None, repr=False)  # never shown or logged
@@ -283,3 +285,7 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("openai concurrency must be a whole number from 1 to 64")
     if settings.llm_style not in ("prose", "points"):
         raise SettingsError("llm_style must be prose or points")
+    if settings.engine not in ("auto", "transformers", "ctranslate2"):
+        raise SettingsError(
+            f"engine must be auto, transformers or ctranslate2, not {settings.engine!r}"
+        )
