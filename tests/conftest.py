@@ -29,6 +29,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # Quantized loads in tests must not write int8 weight files into the user's cache;
 # tests of that cache pass their own folder.
 os.environ.setdefault("PRECIS_INT8_CACHE", "off")
+# Nor CTranslate2 conversions: with its cache off, engine "auto" runs transformers;
+# tests of the CTranslate2 engine (tests/test_engines.py) pass their own folder.
+os.environ.setdefault("PRECIS_CT2_CACHE", "off")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
