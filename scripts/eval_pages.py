@@ -161,22 +161,23 @@ def title_agrees(found: str | None, expected: str) -> bool:
     """The same lower-cased words, or the expected title without a site name at a separator.
 
     Readability keeps " - Wikipedia" or "_腾讯网" in some titles; precis drops site names on
-    purpose, so "Mozilla" agrees with "Mozilla - Wikipedia" (and "Site | Headline" with
-    "Headline"), but not with a different headline.
+    purpose, so "Mozilla" agrees with "Mozilla - Wikipedia" (and "Headline" with
+    "Site | Headline"), but not "Wikipedia" with it, nor a different headline.
     """
     if not found:
         return False
     ours = _tokens(found)
+    if not ours:
+        return False
     if ours == _tokens(expected):
         return True
-    parts = [_tokens(p) for p in _TITLE_SEPARATOR.split(expected) if _tokens(p)]
-    if not parts:
-        return False
-    if ours == parts[0]:
-        return True
-    # "Site | Headline": the last part, when it is the longest by far.
-    others = max((len(p) for p in parts[:-1]), default=0)
-    return ours == parts[-1] and len(ours) >= 3 and len(ours) > others
+    for match in _TITLE_SEPARATOR.finditer(expected):
+        if _tokens(expected[: match.start()]) == ours:
+            return True  # a trailing site name cut off
+        cut = _tokens(expected[: match.start()])
+        if _tokens(expected[match.end() :]) == ours and len(ours) >= 3 and len(ours) > len(cut):
+            return True  # a leading site name cut off
+    return False
 
 
 def _score(

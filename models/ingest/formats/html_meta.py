@@ -21,9 +21,9 @@ from models.ingest.phrases import is_real_author
 from models.text import CJK_CHAR
 
 _TITLE_META = (
-    "dc.title",
-    "dcterm:title",
     "dc:title",
+    "dcterm:title",
+    "dc.title",
     "og:title",
     "weibo:article:title",
     "weibo:webpage:title",
@@ -33,9 +33,9 @@ _TITLE_META = (
     "sailthru.title",
 )
 _AUTHOR_META = (
-    "dc.creator",
-    "dcterm:creator",
     "dc:creator",
+    "dcterm:creator",
+    "dc.creator",
     "author",
     "parsely-author",
     "sailthru.author",
@@ -45,7 +45,7 @@ _AUTHOR_META = (
 _SITE_META = ("og:site_name", "application-name", "twitter:site", "publisher", "dc.publisher")
 # Separators between a headline and a site name: spaced dashes, bars, bullets,
 # underscores and guillemets; an unspaced hyphen only before CJK text ("标题-新华网").
-_SEPARATOR = re.compile(r"\s+[|–—·•:»/-]{1,2}\s+|\s*[|_·•»]\s*|-(?=[\u4e00-\u9fff])")
+_SEPARATOR = re.compile(r"\s+[|–—·•:»/-]{1,2}\s+|\s*[|_·•]\s*|-(?=[\u4e00-\u9fff])")
 _TRAILING_SEPARATOR = re.compile(r"[\s|–—·•:»/_-]+$")
 _DATE_PART = re.compile(r"[\d./ -]{6,12}|\d{4}年\d{1,2}月\d{1,2}日")
 _SPACE = re.compile(r"\s+")
@@ -74,16 +74,22 @@ def read_meta(tree: Any, url: str | None = None) -> PageMeta:
         for attribute in ("property", "name", "itemprop"):
             for key in (element.get(attribute) or "").lower().split():
                 values.setdefault(key, content)
-    ld_title, ld_authors, ld_site = _json_ld(tree)
-    meta.title = ld_title or next((values[k] for k in _TITLE_META if values.get(k)), "")
     title_element = tree.find(".//title")
     if title_element is not None:
         meta.title_tag = _clean(title_element.text_content())
+    ld_title, ld_authors, ld_site = _json_ld(tree, meta.title_tag)
+    meta.title = ld_title or next((values[k] for k in _TITLE_META if values.get(k)), "")
     meta.h1 = [t for t in (_clean(h.text_content()) for h in tree.iterfind(".//h1")) if t]
     meta.sites = [s for s in [ld_site, *(values.get(k, "") for k in _SITE_META)] if s]
-    if url:
-        host = urlsplit(url).hostname or ""
-        meta.sites.append(host.removeprefix("www."))
+    canonical = tree.find(".//link[@rel='canonical']")
+    for address in (
+        url,
+        values.get("og:url"),
+        canonical.get("href") if canonical is not None else None,
+    ):
+        host = urlsplit(address or "").hostname or ""
+        if host:
+            meta.sites.append(host.removeprefix("www."))
     authors = [*ld_authors, *(values.get(k, "") for k in _AUTHOR_META)]
     for author in authors:
         if not author or author.startswith(("http://", "https://", "/")):
@@ -161,7 +167,7 @@ def _words(text: str) -> int:
     return len(text.split()) + cjk // 2
 
 
-def _json_ld(tree: Any) -> tuple[str, list[str], str]:
+def _json_ld(tree: Any, title_tag: str) -> tuple[str, list[str], str]:
     """(headline, author names, publisher name) from the page's JSON-LD article, if any."""
     for script in tree.iterfind(".//script[@type='application/ld+json']"):
         try:
@@ -173,7 +179,12 @@ def _json_ld(tree: Any) -> tuple[str, list[str], str]:
             kinds = kind if isinstance(kind, list) else [kind]
             if not any(isinstance(k, str) and k.endswith(("Article", "Posting")) for k in kinds):
                 continue
-            headline = _clean(str(item.get("headline") or item.get("name") or ""))
+            headline = _clean(str(item.get("headline") or ""))
+            name = _clean(str(item.get("name") or ""))
+            # Wikipedia's headline is "Wikimedia list article" and its name the title:
+            # where the two differ, the one the <title> repeats wins.
+            if not headline or (name and name != headline and name in title_tag):
+                headline = name
             authors = [_clean(n) for n in _names(item.get("author"))]
             publisher = item.get("publisher")
             site = _clean(str(publisher.get("name") or "")) if isinstance(publisher, dict) else ""
