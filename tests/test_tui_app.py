@@ -67,6 +67,8 @@ class ReaderProvider:
     """The model provider as the pipeline sees it: real extractive summaries,
     `PrefixTranslator` for any language but French, whose model is "missing"."""
 
+    offline = False
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.downloads: list[str] = []

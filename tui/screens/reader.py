@@ -91,6 +91,7 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
         self._translation_asked: OutputKey | None = None
         self._requested = False  # outputs asked for since mount
         self._force_translation = False  # recompute it once the summary has settled
+        self._following_list = False  # a section change that came from the list
 
     # -- layout -------------------------------------------------------------------
 
@@ -238,7 +239,8 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
     # -- watchers: every change of view goes through here -----------------------
 
     def watch_section(self, section: int) -> None:
-        self.query_one(SectionList).move_to(section)
+        if not self._following_list:  # the list is already there, maybe further on
+            self.query_one(SectionList).move_to(section)
         self._show_original()
         self._request_outputs()
 
@@ -340,20 +342,29 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
 
     @on(SectionList.Moved)
     def _section_moved(self, message: SectionList.Moved) -> None:
-        self.section = message.index
+        self._follow_list(message.index)
 
     @on(SectionList.Opened)
     def _section_opened(self, message: SectionList.Opened) -> None:
-        self.section = message.index
+        self._follow_list(message.index)
         self.action_focus_text()
+
+    def _follow_list(self, index: int) -> None:
+        """Show the section the list moved to, without moving the list back: later
+        presses of a burst may already have moved it further."""
+        self._following_list = True
+        try:
+            self.section = index
+        finally:
+            self._following_list = False
 
     # -- actions ------------------------------------------------------------------
 
     def action_next_section(self) -> None:
-        self.section = min(self.section + 1, len(self.article.sections) - 1)
+        self.query_one(SectionList).step(1)
 
     def action_previous_section(self) -> None:
-        self.section = max(self.section - 1, 0)
+        self.query_one(SectionList).step(-1)
 
     def action_focus_text(self) -> None:
         self.query_one(OriginalView).focus()

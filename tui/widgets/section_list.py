@@ -1,7 +1,11 @@
 """The numbered list of an article's sections, marking those whose output is ready.
 
 Display only: the reader screen tells it which sections are ready and listens for
-`SectionList.Moved` (the highlight moved) and `SectionList.Opened` (enter).
+`SectionList.Moved` (the highlight moved) and `SectionList.Opened` (enter). The list
+is the one place the position lives: `j`/`k` step it like the arrow keys do, so a
+burst of presses is applied in order and a move the screen makes is never echoed back.
+Titles are single lines the article wrote: bidi overrides, zero-width characters and
+control characters are removed so that they cannot shift the borders.
 """
 
 from __future__ import annotations
@@ -17,15 +21,19 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from models.ingest.article import Section
+from models.sanitize import safe_line
 
 READY_MARK = "●"
 LEAD_TITLE = "Lead"
 COMPACT_BELOW = 28  # columns; narrower lists show one line per title
+# Longer articles get one line per title: a wrapped grid per option made measuring
+# 10,000 sections take seconds before the first paint.
+COMPACT_ABOVE_SECTIONS = 200
 
 
 def section_label(section: Section) -> str:
     """The title a person sees for a section; the untitled lead is "Lead"."""
-    return section.title.strip() or LEAD_TITLE
+    return safe_line(section.title).strip() or LEAD_TITLE
 
 
 class SectionList(OptionList):
@@ -48,8 +56,8 @@ class SectionList(OptionList):
 
     def __init__(self, sections: Sequence[Section], *, id: str | None = None) -> None:
         self._sections = tuple(sections)
-        self._compact = False
-        self._moved_to: int | None = None  # a highlight set by the screen, not the user
+        self._always_compact = len(self._sections) > COMPACT_ABOVE_SECTIONS
+        self._compact = self._always_compact
         super().__init__(id=id)
         self.add_options(self._section_options())
 
@@ -64,6 +72,9 @@ class SectionList(OptionList):
         mark = Text(READY_MARK if position in self.ready else " ", style="green")
         number = Text(f"{position + 1:>2} ", style="dim")
         title = Text(section_label(self._sections[position]))
+        if self._always_compact:
+            # Cut at render time (no_wrap + ellipsis): nothing to redo on a resize.
+            return Text.assemble(mark, number, title, no_wrap=True, overflow="ellipsis")
         if self._compact:
             room = max(self.scrollable_content_region.width - len(mark) - len(number), 4)
             title.truncate(room, overflow="ellipsis")
@@ -77,6 +88,8 @@ class SectionList(OptionList):
 
     def on_resize(self) -> None:
         # In a narrow column wrapped titles would push most sections off screen.
+        if self._always_compact:
+            return
         compact = self.size.width < COMPACT_BELOW
         if compact or compact != self._compact:
             self._compact = compact
@@ -89,17 +102,26 @@ class SectionList(OptionList):
                 self.replace_option_prompt_at_index(position, self._section_prompt(position))
 
     def move_to(self, index: int) -> None:
-        """Highlight `index` without reporting it back as a move by the user."""
+        """Highlight `index` without reporting it back as a move (no Moved message)."""
         if self.highlighted != index:
-            self._moved_to = index
-            self.highlighted = index
+            with self.prevent(OptionList.OptionHighlighted):
+                self.highlighted = index
+
+    def step(self, delta: int) -> None:
+        """Move the highlight by `delta` sections, as the arrow keys do (reported by Moved).
+
+        Reading the position from the list itself, which every key updates at once,
+        makes each press of a burst count even before the screen has caught up.
+        """
+        if not self._sections:
+            return
+        current = self.highlighted if self.highlighted is not None else 0
+        target = max(0, min(current + delta, len(self._sections) - 1))
+        if target != current:
+            self.highlighted = target
 
     def _on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        # Echoing the screen's own change back would race with the next key press.
-        if event.option_index == self._moved_to:
-            self._moved_to = None
-            return
         self.post_message(self.Moved(event.option_index))
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
