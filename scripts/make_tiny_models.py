@@ -7,10 +7,22 @@ tokenizers trained here on a small built-in English and German corpus. Their
 output is gibberish, so tests assert on contracts (one output per input, lengths,
 chunk sizes, cancellation), never on wording.
 
+They carry the real checkpoints' configuration fields, so tests take the code paths
+the real models take (checked against the public configs, Dec 2026):
+- summarizer: like sshleifer/distilbart-cnn-12-6, no generation_config.json; its
+  config.json sets forced BOS 0 and forced EOS 2, 4 beams, length_penalty 2.0,
+  min_length 56, max_length 142, no_repeat_ngram_size 3.
+- translator: like Helsinki-NLP/opus-mt-en-de's generation_config.json: 4 beams,
+  forced EOS 0 (its </s>), pad as decoder start and as a bad word, max_length 512.
+- multitarget: a multi-target opus-mt (like opus-mt-en-zh or tc-big-en-pt) whose
+  vocabulary holds `>>xx<<` target tokens.
+- multilingual: like facebook/m2m100_418M: 5 beams, max_length 200, early stopping.
+- pickle_only: the translator saved only as pytorch_model.bin (as opus-mt-en-de's and
+  m2m100_418M's main branches are).
+
     python scripts/make_tiny_models.py OUT_DIR
 
-writes OUT_DIR/summarizer (BART), OUT_DIR/translator (Marian en->de) and
-OUT_DIR/multilingual (M2M100, language tokens and `forced_bos_token_id`).
+writes OUT_DIR/<each name above>.
 """
 
 from __future__ import annotations
@@ -64,9 +76,15 @@ CORPUS = [
 ]
 
 
+# Target-language tokens of the multi-target Marian, as in opus-mt-en-zh,
+# opus-mt-en-ar and opus-mt-tc-big-en-pt.
+TARGET_TOKENS = (">>cmn_Hans<<", ">>cmn_Hant<<", ">>ara<<", ">>por<<", ">>deu<<")
+
+
 def build_tiny_models(out: Path) -> dict[str, Path]:
     """Write the tiny models under `out`; returns {"summarizer", "translator",
-    "multilingual"} -> folder. Deterministic for a given torch version."""
+    "multitarget", "multilingual", "pickle_only"} -> folder. Deterministic for a
+    given torch version."""
     # Imported here so that importing this module (e.g. from conftest) stays cheap.
     import torch
     from transformers.utils import logging
@@ -79,7 +97,9 @@ def build_tiny_models(out: Path) -> dict[str, Path]:
     return {
         "summarizer": _build_bart(out / "summarizer"),
         "translator": _build_marian(out / "translator", spm_bytes),
+        "multitarget": _build_marian(out / "multitarget", spm_bytes, targets=TARGET_TOKENS),
         "multilingual": _build_m2m100(out / "multilingual", spm_bytes),
+        "pickle_only": _pickle_only(_build_marian(out / "pickle_only", spm_bytes)),
     }
 
 
@@ -142,19 +162,29 @@ def _build_bart(folder: Path) -> Path:
         forced_eos_token_id=tokenizer.eos_token_id,
     )
     model = BartForConditionalGeneration(config)
-    # Like distilbart-cnn, the checkpoint carries its own length settings; precis
-    # must override them (min_length here would make every short summary long).
-    model.generation_config.max_length = 142
-    model.generation_config.min_length = 56
-    model.generation_config.num_beams = 4
-    model.generation_config.no_repeat_ngram_size = 3
-    return _save(folder, model, tokenizer)
+    _save(folder, model, tokenizer)
+    # distilbart-cnn-12-6 has no generation_config.json: its generation settings sit in
+    # config.json, and transformers builds the generation config from them. precis must
+    # override the lengths (min_length 56 would make every short summary long).
+    (folder / "generation_config.json").unlink()
+    _update_json(
+        folder / "config.json",
+        forced_bos_token_id=tokenizer.bos_token_id,
+        forced_eos_token_id=tokenizer.eos_token_id,
+        num_beams=4,
+        length_penalty=2.0,
+        min_length=56,
+        max_length=142,
+        no_repeat_ngram_size=3,
+        early_stopping=True,
+    )
+    return folder
 
 
-def _build_marian(folder: Path, spm_bytes: bytes) -> Path:
+def _build_marian(folder: Path, spm_bytes: bytes, *, targets: tuple[str, ...] = ()) -> Path:
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
-    vocab = _spm_vocab(spm_bytes, ["</s>", "<unk>"])
+    vocab = _spm_vocab(spm_bytes, ["</s>", "<unk>", *targets])
     vocab["<pad>"] = len(vocab)  # Marian puts pad last and starts decoding from it
     with tempfile.TemporaryDirectory() as tmp:
         spm_path = Path(tmp) / "spm.model"
@@ -187,10 +217,21 @@ def _build_marian(folder: Path, spm_bytes: bytes) -> Path:
             scale_embedding=True,
         )
         model = MarianMTModel(config)
-        model.generation_config.bad_words_ids = [[pad]]
-        model.generation_config.max_length = TRANSLATOR_WINDOW
-        model.generation_config.num_beams = 4
-        return _save(folder, model, tokenizer)
+        _save(folder, model, tokenizer)
+    # opus-mt-en-de's generation_config.json, with this vocabulary's ids.
+    _write_json(
+        folder / "generation_config.json",
+        bad_words_ids=[[pad]],
+        bos_token_id=0,
+        decoder_start_token_id=pad,
+        eos_token_id=vocab["</s>"],
+        forced_eos_token_id=vocab["</s>"],
+        max_length=512,
+        num_beams=4,
+        pad_token_id=pad,
+        renormalize_logits=True,
+    )
+    return folder
 
 
 def _build_m2m100(folder: Path, spm_bytes: bytes) -> Path:
@@ -231,7 +272,42 @@ def _build_m2m100(folder: Path, spm_bytes: bytes) -> Path:
             decoder_start_token_id=tokenizer.eos_token_id,
         )
         model = M2M100ForConditionalGeneration(config)
-        return _save(folder, model, tokenizer)
+        _save(folder, model, tokenizer)
+    # facebook/m2m100_418M's generation_config.json.
+    _write_json(
+        folder / "generation_config.json",
+        bos_token_id=tokenizer.bos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+        early_stopping=True,
+        eos_token_id=tokenizer.eos_token_id,
+        max_length=200,
+        num_beams=5,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return folder
+
+
+def _pickle_only(folder: Path) -> Path:
+    """Replace the safetensors weights with a pickle `pytorch_model.bin`, written as the
+    old checkpoints were (torch.save of the state dict, tied weights sharing storage):
+    what many checkpoints on the hub still are."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM
+
+    model = AutoModelForSeq2SeqLM.from_pretrained(str(folder))
+    torch.save(model.state_dict(), folder / "pytorch_model.bin")
+    (folder / "model.safetensors").unlink()
+    return folder
+
+
+def _update_json(path: Path, **fields: Any) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.update(fields)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _write_json(path: Path, **fields: Any) -> None:
+    path.write_text(json.dumps(fields, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _save(folder: Path, model: Any, tokenizer: Any) -> Path:

@@ -49,15 +49,30 @@ def test_marian_where_a_good_model_exists(lang: str) -> None:
 def test_multi_target_marian_models_carry_their_language_token() -> None:
     assert translation_model("en", "zh", Settings()).prefix == ">>cmn_Hans<<"
     assert translation_model("en", "ar", Settings()).prefix == ">>ara<<"
+    assert translation_model("en", "pt", Settings()).prefix == ">>por<<"
     assert translation_model("en", "de", Settings()).prefix is None
 
 
-@pytest.mark.parametrize("lang", ["ja", "ko", "pt"])
-def test_gaps_use_m2m100_with_a_forced_language_token(lang: str) -> None:
-    spec = translation_model("en", lang, Settings())
+@pytest.mark.parametrize(
+    ("source", "target", "flores"),
+    [("en", "ar", 29.4), ("ar", "en", 42.6), ("en", "pt", 50.4), ("ko", "en", 27.7)],
+)
+def test_tc_big_models_where_they_score_clearly_better(
+    source: str, target: str, flores: float
+) -> None:
+    """Flores-101 BLEU from the model cards, against opus-mt-en-ar's 14.4 (Tatoeba) and
+    m2m100 for Portuguese and Korean before."""
+    spec = translation_model(source, target, Settings())
+    assert spec.model_id == f"Helsinki-NLP/opus-mt-tc-big-{source}-{target}"
+    assert spec.kind == "marian" and spec.approx_size_bytes == 600 * catalog.MB
+
+
+@pytest.mark.parametrize(("source", "target"), [("en", "ja"), ("en", "ko"), ("pt", "en")])
+def test_gaps_use_m2m100_with_a_forced_language_token(source: str, target: str) -> None:
+    spec = translation_model(source, target, Settings())
     assert spec.model_id == catalog.M2M100_418M
     assert spec.kind == "m2m100"
-    assert spec.forced_bos_lang == lang
+    assert spec.forced_bos_lang == target
     assert spec.size_text == "~1.9 GB"
 
 
@@ -122,6 +137,52 @@ def test_override_naming_an_english_model_still_pivots() -> None:
     # A model of unknown provenance is trusted to read the source directly.
     direct = translation_route("de", "fr", Settings(lang="fr", translator="me/de-fr"))
     assert [s.model_id for s in direct] == ["me/de-fr"]
+
+
+def test_nllb_is_told_apart_from_m2m100_and_gets_flores_codes(tmp_path: Path) -> None:
+    # By name, for a hub id not downloaded yet: not a generic seq2seq (no forced BOS).
+    spec = translation_model("en", "de", Settings(translators={"de": "facebook/nllb-200-1.3B"}))
+    assert spec.kind == "nllb"
+    assert (spec.forced_bos_lang, spec.src_lang_code) == ("deu_Latn", "eng_Latn")
+    # From a folder: NLLB's config says m2m_100, its tokenizer says NLLB.
+    folder = tmp_path / "my-nllb"
+    folder.mkdir()
+    config = {"model_type": "m2m_100", "architectures": ["M2M100ForConditionalGeneration"]}
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps({"tokenizer_class": "NllbTokenizer"}), encoding="utf-8"
+    )
+    spec = translation_model("ja", "de", Settings(translators={"de": str(folder)}))
+    assert spec.kind == "nllb"
+    assert (spec.forced_bos_lang, spec.src_lang_code) == ("deu_Latn", "jpn_Jpan")
+    with pytest.raises(ModelError, match="NLLB code"):
+        translation_model("en", "xx", Settings(translators={"xx": str(folder)}))
+
+
+def test_kind_comes_from_the_config_of_a_cached_hub_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "hub" / "models--someone--my-translator"
+    snapshot = repo / "snapshots" / "abc1234"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text(json.dumps({"model_type": "marian"}), encoding="utf-8")
+    (snapshot / "model.safetensors").write_bytes(b"x")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("abc1234", encoding="utf-8")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    spec = translation_model("en", "de", Settings(translators={"de": "someone/my-translator"}))
+    assert spec.kind == "marian"  # its name says nothing; its config does
+
+
+def test_a_config_entry_gives_the_target_token(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[models.translators]\n"
+        'de = { model = "Helsinki-NLP/opus-mt-en-gmw", prefix = ">>deu<<" }\n',
+        encoding="utf-8",
+    )
+    spec = translation_model("en", "de", load_settings(config))
+    assert spec.model_id == "Helsinki-NLP/opus-mt-en-gmw" and spec.prefix == ">>deu<<"
 
 
 def test_override_kind_read_from_a_local_folder_config(tmp_path: Path) -> None:

@@ -422,26 +422,30 @@ def test_cancel_keeps_what_was_there_before(tmp_path: Path, fake_hub: FakeHub) -
     assert not (hub.repo_folder("org/tiny", cache) / "snapshots" / REV).exists()
 
 
-def test_pickle_only_model_uses_the_safetensors_conversion(
+def test_pickle_only_model_downloads_main_and_leaves_refs_main_alone(
     tmp_path: Path, fake_hub: FakeHub
 ) -> None:
+    """opus-mt-en-de and m2m100_418M keep only pytorch_model.bin on main: precis fetches
+    main (the loader converts the pickle safely), never a conversion PR, and refs/main
+    of the shared hub cache names main's commit, as the hub client would write it."""
     main = {k: v for k, v in MODEL_FILES.items() if k != "model.safetensors"}
     fake_hub.repos["org/old"] = {
         "main": (REV, main),
-        "refs/pr/1": (
-            PR_REV[:-1] + "0",
-            dict(main, **{"config.json": b'{"evil": 1}', "model.safetensors": b"bad"}),
-        ),
         "refs/pr/3": (PR_REV, dict(main, **{"model.safetensors": b"converted"})),
     }
-    fake_hub.prs["org/old"] = [1, 3]
+    fake_hub.prs["org/old"] = [3]
     out, _ = download_in_child(tmp_path, fake_hub.url, "org/old")
-    assert out["rev"] == PR_REV
-    assert "model.safetensors" in out["files"] and "pytorch_model.bin" not in out["files"]
+    assert out["rev"] == REV, out
+    assert "pytorch_model.bin" in out["files"] and "model.safetensors" not in out["files"]
+    refs = hub.repo_folder("org/old", tmp_path / "hub") / "refs" / "main"
+    assert refs.read_text(encoding="utf-8") == REV
+    assert not [p for m, p in fake_hub.requests if "discussions" in p or "refs%2Fpr" in p]
 
-    fake_hub.repos["org/pickle"] = {"main": (REV, main)}
-    out, _ = download_in_child(tmp_path, fake_hub.url, "org/pickle")
-    assert "no .safetensors weights" in out["error"]
+    fake_hub.repos["org/noweights"] = {
+        "main": (REV, {k: v for k, v in main.items() if k != "pytorch_model.bin"})
+    }
+    out, _ = download_in_child(tmp_path, fake_hub.url, "org/noweights")
+    assert "no model.safetensors or pytorch_model.bin" in out["error"]
 
 
 def test_unknown_repo_is_a_clear_error(tmp_path: Path, fake_hub: FakeHub) -> None:

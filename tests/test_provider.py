@@ -79,7 +79,10 @@ def settings(**changes: Any) -> Settings:
 def test_summarizer_from_the_hub_cache_is_loaded_once(tiny: dict, tmp_path: Path) -> None:
     install(tmp_path, "org/tiny-bart", tiny["summarizer"])
     provider = ModelProvider(settings(summarizer="org/tiny-bart"), cache_dir=tmp_path)
-    assert provider.describe_summarizer() == "tiny-bart · fp32 · greedy"
+    # Before loading: the setting's decoding; beam search unless told "fast".
+    assert provider.describe_summarizer().endswith("fp32 · beam 2")
+    fast = ModelProvider(settings(summarizer="org/tiny-bart", decoding="fast"), cache_dir=tmp_path)
+    assert fast.describe_summarizer().endswith("fp32 · greedy")
     first = provider.summarizer("en")
     assert provider.summarizer("en") is first
     assert isinstance(first, Summarizer) and type(first).__name__ == "Seq2SeqSummarizer"
@@ -88,7 +91,9 @@ def test_summarizer_from_the_hub_cache_is_loaded_once(tiny: dict, tmp_path: Path
     (summary,) = first.summarize(SENTENCES, Length.SHORT, lang="en")
     assert isinstance(summary, str)
     assert provider.device_name() == "cpu"
-    assert provider.describe() == "tiny-bart · fp32 · greedy | cpu"
+    assert provider.describe().startswith("tiny-bart · ")
+    assert provider.describe().endswith("fp32 · beam 2 | cpu")
+    assert fast.summarizer("en").decoding.label == "greedy"  # type: ignore[attr-defined]
 
 
 def test_extractive_setting_needs_no_model(tmp_path: Path) -> None:
@@ -167,13 +172,45 @@ def test_m2m100_gets_its_forced_language(tiny: dict, tmp_path: Path) -> None:
 
 
 def test_multi_target_marian_gets_its_language_token(tiny: dict, tmp_path: Path) -> None:
-    install(tmp_path, "Helsinki-NLP/opus-mt-en-zh", tiny["translator"])
+    install(tmp_path, "Helsinki-NLP/opus-mt-en-zh", tiny["multitarget"])
     provider = ModelProvider(settings(), cache_dir=tmp_path)
     translator: Any = provider.translator("en", "zh")
     tokenizer = translator.loaded.tokenizer
-    assert isinstance(tokenizer, PrefixingTokenizer)
+    assert isinstance(tokenizer, PrefixingTokenizer) and tokenizer.prefix == ">>cmn_Hans<<"
     plain = tokenizer._tokenizer("Hello there.")["input_ids"]
-    assert len(tokenizer("Hello there.")["input_ids"]) > len(plain)
+    ids = tokenizer("Hello there.")["input_ids"]
+    assert ids[0] == tokenizer.convert_tokens_to_ids(">>cmn_Hans<<") and ids[1:] == plain
+    # The translator, the status line and the cache key all know the decoding.
+    assert translator.decoding.label == "beam 4"  # opus-mt's own generation config
+    assert "opus-mt-en-zh · beam 4" in provider.describe()
+    assert '"prefix":">>cmn_Hans<<"' in translator.settings_key()
+
+
+def test_a_target_token_missing_from_the_vocabulary_is_a_clear_error(
+    tiny: dict, tmp_path: Path
+) -> None:
+    # A model with one target (no >>id<< tokens) where the catalog expects one.
+    install(tmp_path, "Helsinki-NLP/opus-mt-tc-big-en-pt", tiny["translator"])
+    provider = ModelProvider(settings(), cache_dir=tmp_path)
+    with pytest.raises(ModelError, match=r"has no token >>por<< in its vocabulary"):
+        provider.translator("en", "pt")
+
+
+def test_a_multi_target_override_finds_its_token_or_says_how_to_name_it(
+    tiny: dict, tmp_path: Path
+) -> None:
+    folder = str(tiny["multitarget"])
+    provider = ModelProvider(settings(translators={"de": folder}), cache_dir=tmp_path)
+    german: Any = provider.translator("en", "de")
+    assert german.loaded.tokenizer.prefix == ">>deu<<"  # found among the model's tokens
+    named = ModelProvider(
+        settings(translators={"de": folder}, translator_prefixes={"de": ">>por<<"}),
+        cache_dir=tmp_path,
+    )
+    assert named.translator("en", "de").loaded.tokenizer.prefix == ">>por<<"  # type: ignore[attr-defined]
+    korean = ModelProvider(settings(translators={"ko": folder}), cache_dir=tmp_path)
+    with pytest.raises(ModelError, match=r"no target token for ko .*prefix = \">>id<<\""):
+        korean.translator("en", "ko")
 
 
 def test_prefixing_tokenizer_prefixes_every_text() -> None:

@@ -3,9 +3,15 @@
 Download is its own step, never a side effect of loading (see `models.hub.local_models` for why).
 It probes the hub for 3 s first, so a machine without network gets a clear
 `ModelMissingError` at once instead of the hub client's ~23 s of retries. It fetches
-only what an encoder-decoder needs (config, tokenizer, one safetensors checkpoint),
-reports bytes per 10 MB chunk, stops on `cancel` between chunks, and leaves nothing
-half-written behind.
+only what an encoder-decoder needs (config, tokenizer, one checkpoint: safetensors
+where the main branch has them, else its pytorch_model.bin, which the loader reads
+only through torch's restricted unpickler and converts to safetensors in precis' own
+cache), reports bytes per 10 MB chunk, stops on `cancel` between chunks, and leaves
+nothing half-written behind.
+
+It downloads the main branch and records main's commit in `refs/main`, exactly as the
+hub client would: the hub cache is shared with other tools, so precis never points
+`refs/main` at anything else (such as a conversion pull request's commit).
 """
 
 from __future__ import annotations
@@ -21,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import Cancelled, ModelError, ModelMissingError, one_line
-from models.hub.catalog import approx_size
 from models.hub.local_models import (
     PYTORCH_BIN,
     SAFETENSORS,
@@ -34,6 +39,7 @@ from models.hub.local_models import (
     missing_message,
     repo_folder,
 )
+from models.hub.sizes import approx_size
 
 Progress = Callable[[int, int | None], None]
 
@@ -107,7 +113,6 @@ def download(
     offline: bool = False,
     endpoint: str | None = None,
     cache_dir: Path | None = None,
-    allow_pickle: bool = False,
 ) -> ResolvedModel:
     """Download what `model_id` needs into the hub cache and return its snapshot.
 
@@ -134,7 +139,7 @@ def download(
     if cancel.is_set():
         raise Cancelled()
     cache = cache_dir or hub_cache_dir()
-    files, sizes, revision = _plan(model_id, endpoint, timeout, allow_pickle=allow_pickle)
+    files, sizes, revision = _plan(model_id, endpoint, timeout)
     total = sum(sizes.values()) if len(sizes) == len(files) else None
     before = _snapshot_paths(cache, model_id)
     try:
@@ -164,17 +169,8 @@ def download(
     return found
 
 
-def _plan(
-    model_id: str, endpoint: str, timeout: float, *, allow_pickle: bool
-) -> tuple[list[str], dict[str, int], str]:
-    """The files to fetch, their sizes, and the commit they come from.
-
-    Many older models (distilbart-cnn-12-6 among them) keep safetensors weights only
-    in a conversion pull request by the hub's SFconvertbot. The loader refuses pickle
-    checkpoints, so such a model is downloaded from that pull request's commit, after
-    checking that it changes no config or tokenizer file (as transformers itself does,
-    it trusts only the bot's pull requests).
-    """
+def _plan(model_id: str, endpoint: str, timeout: float) -> tuple[list[str], dict[str, int], str]:
+    """The files of the main branch to fetch, their sizes, and main's commit."""
     # huggingface_hub imports httpx but neither torch nor transformers (~0.3 s).
     from huggingface_hub import HfApi
 
@@ -183,16 +179,11 @@ def _plan(
     files, sizes = _files(info)
     if "config.json" not in files:
         raise ModelError(f"{model_id} has no config.json: it is not a transformers model")
-    if not any(SAFETENSORS.match(f) for f in files):
-        converted = _safetensors_pr(api, model_id, info, timeout)
-        if converted is not None:
-            info = converted
-            files, sizes = _files(info)
-        elif not allow_pickle or not any(PYTORCH_BIN.match(f) for f in files):
-            raise ModelError(
-                f"{model_id} has no .safetensors weights (precis does not load pickle "
-                "checkpoints): pick another model or convert it to safetensors"
-            )
+    if not any(SAFETENSORS.match(f) or PYTORCH_BIN.match(f) for f in files):
+        raise ModelError(
+            f"{model_id} has no model.safetensors or pytorch_model.bin weights: "
+            "precis cannot load it"
+        )
     if not info.sha:
         raise ModelError(f"the hub did not say which revision of {model_id} to download")
     return files, sizes, info.sha
@@ -225,42 +216,6 @@ def _files(info: Any) -> tuple[list[str], dict[str, int]]:
     siblings = {s.rfilename: s.size for s in (info.siblings or [])}
     files = needed_files(siblings)
     return files, {f: siblings[f] for f in files if siblings.get(f) is not None}
-
-
-_CONVERSION_TITLE = "Adding `safetensors` variant of this model"
-
-
-def _safetensors_pr(api: Any, model_id: str, main: Any, timeout: float) -> Any | None:
-    """model_info of the newest usable safetensors conversion PR, or None."""
-
-    def open_prs() -> list[Any]:
-        found = api.get_repo_discussions(
-            model_id,
-            author="SFconvertbot",
-            discussion_type="pull_request",
-            discussion_status="open",
-        )
-        return sorted(found, key=lambda d: d.num, reverse=True)[:5]
-
-    try:
-        prs = _within(timeout, open_prs)
-    except Exception:  # no discussions endpoint, or no network: no conversion to use
-        return None
-    same = {s.rfilename: s.blob_id for s in (main.siblings or []) if s.rfilename in _KEEP_SAME}
-    for pr in prs:
-        if pr.title != _CONVERSION_TITLE or pr.author != "SFconvertbot":
-            continue
-        try:
-            info = _model_info(api, model_id, f"refs/pr/{pr.num}", timeout)
-        except ModelError:
-            continue
-        names = {s.rfilename: s.blob_id for s in (info.siblings or [])}
-        if "model.safetensors" in names and all(names.get(n) == b for n, b in same.items()):
-            return info
-    return None
-
-
-_KEEP_SAME = frozenset((*_CONFIG_FILES, *_TOKENIZER_FILES))
 
 
 def _within(timeout: float, call: Callable[[], Any]) -> Any:
@@ -321,7 +276,7 @@ def _fetch_all(
             cache_dir=cache,
             endpoint=endpoint,
             etag_timeout=timeout,
-            tqdm_class=_progress_class(report),  # type: ignore[arg-type]
+            tqdm_class=_progress_class(report),
         )
         done = start + sizes.get(name, 0)
         progress(done, total)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from models.errors import ModelError, ModelMissingError, one_line
-from models.hub.catalog import approx_size
+from models.hub.sizes import approx_size
 from models.text import format_size
 
 if TYPE_CHECKING:
@@ -107,6 +107,8 @@ def resolve(model: str, *, offline: bool, cache_dir: Path | None = None) -> Reso
     the hub cache (revision from `refs/main`). A hub id that is not there raises
     `ModelMissingError`, whose message says how to get it.
     """
+    if not model.strip():
+        raise ModelError('no model named (an empty name): give a hub id, a folder or "extractive"')
     path = Path(model).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():

@@ -4,6 +4,12 @@ Small models sometimes loop ("the the the"), return nothing but punctuation, or
 copy their input untranslated. `models.inference.generate` asks `degeneracy` about every
 output, retries once with safer settings and never shows or caches such text.
 The checks are pure functions of the text, so they live apart from generation.
+
+A copy is not always wrong: the right translation of a sports line-up ("Castres:
+Caminati; Martial, Vialelle"), a URL, code, or a quote already in the target language
+is the text itself. A copy stands when its input has no word the source language would
+translate (only names, numbers, codes), or when a language detector (passed in by the
+caller, `detect`) says the input is in the target language already.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import itertools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 
 from models.types import Task
 
@@ -41,6 +48,10 @@ _SCRIPTS_OF_LANG: dict[str, frozenset[str]] = {
     "ta": frozenset({"TAMIL"}),
 }
 _LETTER_RUN = re.compile(r"([^\W\d_])\1{11,}")  # one letter 12+ times: "aaaaaaaaaaaa"
+# A word as a language would translate it: letters, perhaps joined by ' or -. Tokens with
+# digits, slashes, dots, @ or brackets inside (URLs, code, ids) are not words.
+_WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
+_EDGE_PUNCT = "\"'“”‘’«»„()[]{}.,;:!?…"
 
 
 def degeneracy(
@@ -50,6 +61,7 @@ def degeneracy(
     task: Task | str,
     source_lang: str | None = None,
     target_lang: str | None = None,
+    detect: Callable[[str], str] | None = None,
 ) -> str | None:
     """Why `output` is not a usable summary/translation of `source`, or None."""
     text = output.strip()
@@ -57,22 +69,64 @@ def degeneracy(
         return "empty output"
     if _is_loop(text):
         return "a repetition loop"
-    if task == Task.TRANSLATION and _is_untranslated(text, source, target_lang):
+    if (
+        task == Task.TRANSLATION
+        and _is_copy(text, source, target_lang)
+        and not copy_is_faithful(source, target_lang, detect)
+    ):
         return "an untranslated copy of its input"
     return None
 
 
-def is_degenerate(
+def is_kept_copy(
     output: str,
     source: str,
     *,
-    task: Task | str,
+    task: Task | str = Task.TRANSLATION,
     source_lang: str | None = None,
     target_lang: str | None = None,
+    detect: Callable[[str], str] | None = None,
 ) -> bool:
-    """Whether `output` is empty, a loop, or (translation) the input copied."""
-    reason = degeneracy(output, source, task=task, source_lang=source_lang, target_lang=target_lang)
-    return reason is not None
+    """Whether a translation `output` copies `source` and the copy stands (names,
+    numbers, text already in the target language): worth telling the reader."""
+    return (
+        task == Task.TRANSLATION
+        and _is_copy(output.strip(), source, target_lang)
+        and copy_is_faithful(source, target_lang, detect)
+    )
+
+
+def copy_is_faithful(
+    source: str, target_lang: str | None, detect: Callable[[str], str] | None = None
+) -> bool:
+    """Whether `source` copied unchanged is a right translation into `target_lang`:
+    it has no word that would be translated (names, numbers, URLs, code), or `detect`
+    finds it already in the target language."""
+    if not translatable_words(source):
+        return True
+    if detect is None or not target_lang:
+        return False
+    try:
+        found = detect(source)
+    except Exception:  # a detector fault must not fail a translation
+        return False
+    return found.split("-")[0].lower() == target_lang.split("-")[0].lower()
+
+
+def translatable_words(text: str) -> list[str]:
+    """The words of `text` that a translation would change: not names (capitalized
+    words in scripts with case), numbers, URLs or code tokens. Caseless scripts (CJK,
+    Arabic...) count every word."""
+    words = []
+    for token in text.split():
+        word = token.strip(_EDGE_PUNCT)
+        if len(word) < 2 or not _WORD.match(word):
+            continue
+        first = word[0]
+        if first.isupper() or first.istitle():
+            continue  # a name (or a sentence's first word: its sentence has others)
+        words.append(word)
+    return words
 
 
 def _is_loop(text: str) -> bool:
@@ -94,7 +148,8 @@ def _is_loop(text: str) -> bool:
     return len(grams) >= 12 and len(set(grams)) / len(grams) < 0.5
 
 
-def _is_untranslated(output: str, source: str, target_lang: str | None) -> bool:
+def _is_copy(output: str, source: str, target_lang: str | None) -> bool:
+    """Whether `output` is `source` (nearly) unchanged, or lacks the target's script."""
     src = " ".join(source.split()).lower()
     out = " ".join(output.split()).lower()
     if sum(ch.isalpha() for ch in src) < 12:

@@ -2,9 +2,13 @@
 
 Loading is slow (seconds) and memory-hungry (GBs), so each (source, device,
 quantize) is loaded once per process behind a lock, and threads asking for the
-same model at the same time share one load. Only safetensors checkpoints load
-by default: a pickle checkpoint can run code, and precis loads models by name
-from the internet. Every failure becomes a one-line `ModelError` naming the model.
+same model at the same time share one load. A model is always loaded from a folder
+on disk (a hub id is resolved to its snapshot in the hub cache first), after its
+small files pass `models.inference.model_files` and its weights pass the one weights
+policy of `models.inference.weights` (safetensors as they are; pickle only through
+torch's restricted unpickler, converted once to safetensors in precis' own cache).
+Remote code is never trusted. Every failure becomes a one-line `ModelError` naming
+the model.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from typing import Any
 from models.errors import ModelError, ModelMissingError, one_line
 from models.inference import int8_cache as int8_store
 from models.inference import lazy_torch as hf
+from models.inference import weights as weights_policy
 from models.inference.device import precision_for, resolve_device
+from models.inference.model_files import check_metadata_files
 
 # A window we trust when neither the tokenizer nor the config states one.
 _FALLBACK_WINDOW = 512
@@ -63,10 +69,13 @@ class ModelLoader:
     """Loads each (source, device, quantize) once; safe to call from many threads."""
 
     def __init__(
-        self, *, allow_pickle: bool = False, int8_cache: Path | bool | None = True
+        self, *, int8_cache: Path | bool | None = True, converted_dir: Path | None = None
     ) -> None:
-        self.allow_pickle = allow_pickle
         self.int8_cache = int8_cache
+        self.converted_dir = converted_dir
+        # Pickle checkpoints are never handed to a library as they are: engines that read
+        # weights themselves take them from `weights_folder()` (converted safetensors).
+        self.allow_pickle = False
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[str, str, bool], threading.Lock] = {}
         self._models: dict[tuple[str, str, bool], LoadedModel] = {}
@@ -100,8 +109,8 @@ class ModelLoader:
                     device=resolved,
                     quantize=quantize,
                     local_files_only=local_files_only,
-                    allow_pickle=self.allow_pickle,
                     int8_cache=self.int8_cache,
+                    converted_dir=self.converted_dir,
                 )
                 with self._lock:
                     self._models[key] = loaded
@@ -112,14 +121,6 @@ class ModelLoader:
         with self._lock:
             return list(self._models.values())
 
-    def unload(self, source: str) -> int:
-        """Forget every loaded copy of `source` (its memory goes with the last user)."""
-        with self._lock:
-            keys = [k for k in self._models if k[0] == source]
-            for key in keys:
-                del self._models[key]
-            return len(keys)
-
 
 def load_model(
     source: str,
@@ -127,32 +128,37 @@ def load_model(
     device: str = "cpu",
     quantize: bool = False,
     local_files_only: bool = True,
-    allow_pickle: bool = False,
     int8_cache: Path | bool | None = True,
+    converted_dir: Path | None = None,
 ) -> LoadedModel:
     """Load `source` now, uncached. `device` must already be resolved.
 
     `int8_cache`: where quantized copies are kept (models.inference.int8_cache): True for the
     default folder ($PRECIS_INT8_CACHE or the user cache), a folder, or False/None.
+    `converted_dir`: where pickle checkpoints are converted to (default
+    $PRECIS_CONVERTED_DIR or the user cache; see models.inference.weights).
     """
     folder = _local_folder(source)
-    if folder is not None:
-        _check_folder(source, folder, allow_pickle=allow_pickle)
+    if folder is None:
+        folder = int8_store.snapshot_folder(source, None)
+        if folder is None:
+            raise _missing(source)  # precis loads only what is on disk
+    _check_folder(source, folder)
     precision = precision_for(device, quantize)
     started = time.perf_counter()
+    model_dir = weights_folder(source, folder, converted_dir)
     transformers = hf.transformers()
-    where = str(folder) if folder is not None else source
-    common: dict[str, Any] = {"local_files_only": local_files_only, "trust_remote_code": False}
+    common: dict[str, Any] = {"local_files_only": True, "trust_remote_code": False}
     try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(where, **common)
-        int8 = _int8_file(source, folder, int8_cache) if precision == "int8" else None
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder), **common)
+        int8 = _int8_file(source, model_dir, int8_cache) if precision == "int8" else None
         model = int8_store.load(*int8) if int8 is not None else None
         quantized = model is not None
         if model is None:
             model = transformers.AutoModelForSeq2SeqLM.from_pretrained(
-                where,
+                str(model_dir),
                 dtype=hf.torch_dtype(precision),
-                use_safetensors=None if allow_pickle else True,
+                use_safetensors=True,
                 **common,
             )
     except hf.hub_errors() as exc:
@@ -160,10 +166,6 @@ def load_model(
     except OSError as exc:
         if isinstance(exc.__cause__, hf.hub_errors()):
             raise _missing(source) from exc
-        # Only a folder that holds pickle weights is a refused pickle checkpoint; one
-        # with no weights at all says so in transformers' own words below.
-        if not allow_pickle and "safetensors" in str(exc).lower() and _has_pickle(folder):
-            raise _pickle_refused(source) from exc
         raise ModelError(f"cannot load model {source}: {one_line(exc)}") from exc
     except Exception as exc:  # config, weights or tokenizer files that do not parse
         raise ModelError(f"cannot load model {source}: {one_line(exc)}") from exc
@@ -183,6 +185,18 @@ def load_model(
     )
 
 
+def weights_folder(source: str, folder: Path, converted_dir: Path | None = None) -> Path:
+    """The folder to read the model's weights (and config) from, by the one weights
+    policy (models.inference.weights): `folder` itself when its weights are safetensors,
+    else precis' converted safetensors copy of its pickle weights. Every engine that
+    reads weights (transformers, CTranslate2's converter, causal LMs) goes through here.
+    Raises ModelError."""
+    weights = weights_policy.plan(source, folder)
+    if weights.format == "pickle":
+        return weights_policy.converted_folder(source, folder, weights, converted_dir)
+    return folder
+
+
 def max_input_tokens(tokenizer: Any, config: Any) -> int:
     """The encoder window: the tokenizer's limit capped by the position table."""
     limits = []
@@ -195,23 +209,16 @@ def max_input_tokens(tokenizer: Any, config: Any) -> int:
     return min(limits) if limits else _FALLBACK_WINDOW
 
 
-def _int8_file(
-    source: str, folder: Path | None, setting: Path | bool | None
-) -> tuple[Path, Path] | None:
-    """(cache file, snapshot folder) for an int8 model, or None when not cached."""
+def _int8_file(source: str, folder: Path, setting: Path | bool | None) -> tuple[Path, Path] | None:
+    """(cache file, folder of the weights) for an int8 model, or None when not cached."""
     directory = int8_store.default_dir() if setting is True else setting or None
     if directory is None:
         return None
     try:
-        snapshot = int8_store.snapshot_folder(source, folder)
-        path = (
-            int8_store.cache_file(Path(directory), snapshot, _revision(source, folder))
-            if snapshot
-            else None
-        )
+        path = int8_store.cache_file(Path(directory), folder, _revision(source, folder))
     except OSError:
         return None
-    return (path, snapshot) if path is not None and snapshot is not None else None
+    return (path, folder) if path is not None else None
 
 
 def _prepare(model: Any, device: str, precision: str, *, quantized: bool = False) -> Any:
@@ -231,6 +238,8 @@ def _prepare(model: Any, device: str, precision: str, *, quantized: bool = False
 
 
 def _local_folder(source: str) -> Path | None:
+    if not source.strip():
+        raise ModelError('no model named (an empty name): give a hub id, a folder or "extractive"')
     path = Path(source).expanduser()
     if path.is_dir():
         return path.resolve()
@@ -240,25 +249,15 @@ def _local_folder(source: str) -> Path | None:
     return None
 
 
-def _check_folder(source: str, folder: Path, *, allow_pickle: bool) -> None:
+def _check_folder(source: str, folder: Path, *, allow_pickle: bool = False) -> None:
+    """config.json, tokenizer files, and every metadata file sane (type, size).
+    (`allow_pickle` is ignored: weights are judged by `weights_folder`.)"""
+    check_metadata_files(source, folder)
     if not (folder / "config.json").is_file():
         raise ModelError(f"cannot load model {source}: no config.json in {folder}")
     names = {p.name for p in folder.iterdir()}
     if not names & _TOKENIZER_FILES and not any(n.endswith(".spm") for n in names):
         raise ModelError(f"cannot load model {source}: no tokenizer files in {folder}")
-    if allow_pickle:
-        return
-    has_safetensors = any(
-        n.endswith(".safetensors") or n.endswith(".safetensors.index.json") for n in names
-    )
-    if not has_safetensors and any(n.endswith((".bin", ".pt", ".pth", ".ckpt")) for n in names):
-        raise _pickle_refused(source)
-
-
-def _has_pickle(folder: Path | None) -> bool:
-    if folder is None:  # a hub snapshot: whatever it holds, only safetensors were asked for
-        return True
-    return any(p.name.endswith((".bin", ".pt", ".pth", ".ckpt")) for p in folder.iterdir())
 
 
 def _check_vocab(source: str, tokenizer: Any, model: Any) -> None:
@@ -297,8 +296,14 @@ def _missing(source: str) -> ModelMissingError:
     )
 
 
+def _has_pickle(folder: Path | None) -> bool:
+    if folder is None:
+        return True
+    return any(p.name.endswith((".bin", ".pt", ".pth", ".ckpt")) for p in folder.iterdir())
+
+
 def _pickle_refused(source: str) -> ModelError:
     return ModelError(
-        f"refusing pickle checkpoint {source}: only pytorch_model.bin found, no .safetensors "
-        "(pickle files can run code; convert the model to safetensors)"
+        f"refusing pickle checkpoint {source}: its weights are pickle files that precis "
+        "does not hand to a library as they are"
     )

@@ -5,6 +5,11 @@ and `Translator` protocols. Both cut their input at sentence boundaries into
 pieces that fit the model's window: a model never sees a truncated input, a
 translation never drops the end of a paragraph, and a 20,000-word section gets
 a summary as short as a 200-word one (chunks are summarized, then the summaries).
+
+Decoding follows the checkpoint (`models.inference.decoding`): beam search with its
+length_penalty by default, greedy with `decoding="fast"`. An output that ran out of
+its token budget is cut back to its last complete sentence, or marked with "…" when
+no complete sentence remains, so a cut-off text never passes for a finished one.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ import json
 import re
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from models.errors import Cancelled, GenerationError, ModelError
+from models.inference.adapters import PrefixingTokenizer
 from models.inference.budgets import (
     DEFAULT_BATCH_SIZE,
     LONG_CAP,
@@ -23,12 +30,21 @@ from models.inference.budgets import (
     MIN_NEW,
     RULES_VERSION,
     SHORT_BUDGET,
+    SUMMARY_NO_REPEAT_NGRAM,
     GenerationSettings,
     summary_budget,
     summary_settings,
     translation_settings,
 )
-from models.inference.generate import Generated, generate_checked
+from models.inference.decoding import (
+    Decoding,
+    DecodingPolicy,
+    checkpoint_decoding,
+    summary_decoding,
+    translation_decoding,
+)
+from models.inference.engines import engine_of
+from models.inference.generate import Generated, generate_checked, raise_failures
 from models.inference.loader import LoadedModel
 from models.text import chunk_sentences, join_sentences, split_sentences
 from models.types import Length, Task
@@ -38,15 +54,20 @@ _SENTENCE_END = re.compile(r"[.!?。！？…»\"'”’)\]]\s*$")
 # Each level of chunk summaries must shrink its input at least this much, and
 # a section needs at most this many levels (3**12 windows is ~500M tokens).
 _MAX_LEVELS = 12
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One translated text, and how many of its sentences were kept as they were
+    (names, numbers, quotes already in the target language)."""
+
+    text: str
+    kept_copies: int = 0
 
 
 class _Windowed:
     """Token counting and sentence chunking against one model's window."""
-
-    # For benchmarks only (scripts/bench.py): random-weight models stop at random
-    # points, so a benchmark fixes each output's length: input tokens -> exact new
-    # tokens (min_new_tokens = max_new_tokens). Always None in precis itself.
-    fixed_new_tokens: Callable[[int], int] | None = None
 
     def __init__(self, loaded: LoadedModel) -> None:
         self.loaded = loaded
@@ -91,7 +112,7 @@ class Seq2SeqSummarizer(_Windowed):
         self,
         loaded: LoadedModel,
         *,
-        num_beams: int = 1,
+        decoding: Decoding | DecodingPolicy = "beam",
         languages: frozenset[str] | None = frozenset({"en"}),
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
@@ -99,8 +120,16 @@ class Seq2SeqSummarizer(_Windowed):
         self.name = loaded.name
         self.revision = loaded.revision
         self.languages = languages
-        self.num_beams = num_beams
+        self.decoding = (
+            decoding
+            if isinstance(decoding, DecodingPolicy)
+            else summary_decoding(decoding, checkpoint_decoding(loaded.model.generation_config))
+        )
         self.batch_size = batch_size
+
+    @property
+    def num_beams(self) -> int:
+        return self.decoding.num_beams
 
     def settings_key(self, length: Length) -> str:
         return _key(
@@ -108,11 +137,12 @@ class Seq2SeqSummarizer(_Windowed):
             rules=RULES_VERSION,
             length=Length(length).value,
             budget=[SHORT_BUDGET, MEDIUM_BUDGET, LONG_CAP, MIN_NEW[Length(length)]],
-            num_beams=self.num_beams,
-            no_repeat_ngram_size=3,
+            num_beams=self.decoding.num_beams,
+            length_penalty=self.decoding.length_penalty,
+            no_repeat_ngram_size=SUMMARY_NO_REPEAT_NGRAM,
             precision=self.loaded.precision,
+            engine=engine_of(self.loaded),
             window=self.window,
-            **_fixed_key(self),
         )
 
     def summarize(
@@ -189,7 +219,8 @@ class Seq2SeqSummarizer(_Windowed):
             cancel=cancel,
             batch_size=self.batch_size,
         )
-        return [_trim_unfinished(g, lang) for g in generated]
+        raise_failures(self.name, generated)
+        return [trim_unfinished(g, lang) for g in generated]
 
     def generation_settings(
         self, length: Length, input_tokens: int, *, task: Task = Task.SUMMARY
@@ -198,10 +229,7 @@ class Seq2SeqSummarizer(_Windowed):
         limit = self.output_limit
         if task is Task.CHUNK_SUMMARY:
             limit = min(limit, max(8, input_tokens // 3))  # each level shrinks >= 3x
-        if self.fixed_new_tokens is not None:
-            n = max(1, min(limit, self.fixed_new_tokens(input_tokens)))
-            return GenerationSettings(n, n, num_beams=self.num_beams, no_repeat_ngram_size=3)
-        return summary_settings(length, input_tokens, num_beams=self.num_beams, output_limit=limit)
+        return summary_settings(length, input_tokens, decoding=self.decoding, output_limit=limit)
 
 
 class Seq2SeqTranslator(_Windowed):
@@ -209,7 +237,8 @@ class Seq2SeqTranslator(_Windowed):
 
     For M2M100/NLLB pass `forced_bos_lang` (the target's code in the model's own
     scheme: "de" for M2M100, "deu_Latn" for NLLB) and, where it differs from
-    `source_lang`, `src_lang_code`.
+    `source_lang`, `src_lang_code`. `detect` (text -> language code) lets a sentence
+    already in the target language stand untranslated.
     """
 
     def __init__(
@@ -220,8 +249,9 @@ class Seq2SeqTranslator(_Windowed):
         *,
         forced_bos_lang: str | None = None,
         src_lang_code: str | None = None,
-        num_beams: int = 1,
+        decoding: Decoding | DecodingPolicy = "beam",
         batch_size: int = DEFAULT_BATCH_SIZE,
+        detect: Callable[[str], str] | None = None,
     ) -> None:
         super().__init__(loaded)
         self.name = loaded.name
@@ -229,8 +259,13 @@ class Seq2SeqTranslator(_Windowed):
         self.source_lang = source_lang
         self.target_lang = target_lang
         self.forced_bos_lang = forced_bos_lang
-        self.num_beams = num_beams
+        self.decoding = (
+            decoding
+            if isinstance(decoding, DecodingPolicy)
+            else translation_decoding(decoding, checkpoint_decoding(loaded.model.generation_config))
+        )
         self.batch_size = batch_size
+        self.detect = detect
         self._extra: dict[str, Any] = {}
         self._src_lang: str | None = None
         if forced_bos_lang is not None:
@@ -238,22 +273,36 @@ class Seq2SeqTranslator(_Windowed):
             if hasattr(loaded.tokenizer, "src_lang"):
                 self._src_lang = src_lang_code or source_lang
 
+    @property
+    def num_beams(self) -> int:
+        return self.decoding.num_beams
+
     def settings_key(self) -> str:
         return _key(
             kind="translation",
             rules=RULES_VERSION,
-            num_beams=self.num_beams,
-            no_repeat_ngram_size=4,
+            num_beams=self.decoding.num_beams,
+            length_penalty=self.decoding.length_penalty,
+            no_repeat_ngram_size=0,
             precision=self.loaded.precision,
+            engine=engine_of(self.loaded),
             forced_bos_lang=self.forced_bos_lang,
             src_lang=self._src_lang,
+            prefix=_prefix_of(self.loaded.tokenizer),
             window=self.chunk_budget,
-            **_fixed_key(self),
         )
 
     def translate(
         self, texts: Sequence[str], *, cancel: threading.Event | None = None
     ) -> list[str]:
+        return [t.text for t in self.translate_detailed(texts, cancel=cancel)]
+
+    def translate_detailed(
+        self, texts: Sequence[str], *, cancel: threading.Event | None = None
+    ) -> list[Translation]:
+        """`translate`, with how many sentences of each text were rightly kept as is.
+
+        Raises GenerationError when a sentence is degenerate after its retry."""
         cancel = cancel or threading.Event()
         if cancel.is_set():
             raise Cancelled()
@@ -293,39 +342,43 @@ class Seq2SeqTranslator(_Windowed):
             source_lang=self.source_lang,
             target_lang=self.target_lang,
             src_lang=self._src_lang,
+            detect=self.detect,
         )
+        raise_failures(self.name, generated)
+        lang = self.target_lang
         return [
-            "\n\n".join(
-                join_sentences([generated[k].text for k in paragraph], self.target_lang)
-                for paragraph in paragraphs
+            Translation(
+                "\n\n".join(
+                    join_sentences([trim_unfinished(generated[k], lang) for k in paragraph], lang)
+                    for paragraph in paragraphs
+                ),
+                sum(generated[k].kept_copy for paragraph in paragraphs for k in paragraph),
             )
             for paragraphs in layout
         ]
 
     def generation_settings(self, input_tokens: int) -> GenerationSettings:
         """What one sentence (or piece) of `input_tokens` tokens is generated with."""
-        if self.fixed_new_tokens is not None:
-            n = max(1, min(self.output_limit, self.fixed_new_tokens(input_tokens)))
-            return GenerationSettings(n, n, num_beams=self.num_beams, no_repeat_ngram_size=4)
         return translation_settings(
-            input_tokens, num_beams=self.num_beams, output_limit=self.output_limit
+            input_tokens, decoding=self.decoding, output_limit=self.output_limit
         )
 
 
-def _fixed_key(model: _Windowed) -> dict[str, Any]:
-    # Only when set: the settings keys of precis itself (and so its cache) are unchanged.
-    return {"fixed_new_tokens": True} if model.fixed_new_tokens is not None else {}
-
-
-def _trim_unfinished(generated: Generated, lang: str) -> str:
-    """Drop a last sentence cut off by the token budget, if a whole one remains."""
+def trim_unfinished(generated: Generated, lang: str) -> str:
+    """An output cut off by its token budget, back to its last complete sentence; when
+    no complete sentence remains, the cut is marked with "…". Finished outputs and
+    outputs that end a sentence are returned as they are."""
     text = " ".join(generated.text.split())
-    if not generated.truncated or _SENTENCE_END.search(text):
+    if not generated.truncated or not text or _SENTENCE_END.search(text):
         return text
     sentences = split_sentences(text, lang)
     if len(sentences) > 1:
         return join_sentences(sentences[:-1], lang)
-    return text
+    return text + ELLIPSIS
+
+
+def _prefix_of(tokenizer: Any) -> str | None:
+    return tokenizer.prefix if isinstance(tokenizer, PrefixingTokenizer) else None
 
 
 def _lang_token_id(loaded: LoadedModel, lang: str) -> int:
