@@ -100,6 +100,14 @@ READER_BINDINGS: list[BindingType] = [
         id="search",
         tooltip="Search the text, summaries and translations of every section",
     ),
+    Binding(
+        "b",
+        "brief",
+        "Brief",
+        show=False,
+        id="brief",
+        tooltip="The brief: the whole article summarized from its section summaries (b: back)",
+    ),
     Binding("n", "next_match", "Next match", show=False, id="next-match", tooltip="Next match"),
     Binding(
         "N",

@@ -1,20 +1,31 @@
-"""Where a summary comes from, and search: the reader's `]`/`[` and `/`, `n`, `N` keys.
+"""Where a summary comes from, search, and the brief: the reader's `]`/`[`, `/`, `n`,
+`N` and `b` keys.
 
 `]` and `[` step through the sentences of the summary on screen; the sentences of
 the original that support the current one (`Output.support`, from
 models.fidelity) are highlighted and scrolled to. `/` searches the original text
 and the cached summaries and translations of every section; `n` and `N` jump
-between the matches across sections. This mixin holds both flows so the reader
+between the matches across sections. `b` shows the brief, a summary of the whole
+article made from the section summaries (models.service.brief), in the output
+pane; `b` again, or any change of view, goes back. This mixin holds these flows so the reader
 screen keeps to what is on screen; it only reads the screen's state and sets it
 through its reactives.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from textual import work
+from textual.message import Message
+from textual.widgets import Static
+
+from models.errors import PrecisError
 from models.fidelity.support import SentenceSpan, sentence_spans
-from models.service.events import SUMMARY, TRANSLATION, Output, OutputKey
+from models.language_names import language_name
+from models.service.brief import BRIEF_TITLE, make_brief, peek_brief
+from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from tui.marks import (
     MATCH_STYLE,
     OTHER_MATCH_STYLE,
@@ -49,6 +60,15 @@ else:
     _Base = object
 
 
+@dataclass
+class BriefReady(Message, bubble=False):
+    """The brief for `lang` and `length` was made (or could not be)."""
+
+    lang: str
+    length: Length
+    result: Output | Failure
+
+
 class SupportAndSearch(_Base):
     """Summary-sentence support and article search, mixed into `ReaderScreen`."""
 
@@ -60,6 +80,8 @@ class SupportAndSearch(_Base):
         lang: str
         length: Length
         bilingual: bool
+
+        def _request_outputs(self) -> None: ...
 
     _sentence: tuple[OutputKey, int] | None = None  # the summary sentence shown, and whose
     _matches: list[SearchMatch] | None = None
@@ -77,6 +99,8 @@ class SupportAndSearch(_Base):
         pane = self.query_one(OutputPane)
         output = pane.output
         if pane.state != "output" or output is None or output.key.kind != SUMMARY:
+            return None
+        if self._brief_shown():
             return None
         return output if output.key.section == self.section else None
 
@@ -206,3 +230,42 @@ class SupportAndSearch(_Base):
         self.query_one(SearchBar).set_count(
             f"{current + 1}/{len(matches)} · {describe_matches(matches)}"
         )
+
+    # -- the brief ---------------------------------------------------------------------
+
+    def _brief_shown(self) -> bool:
+        # The reader retitles the pane for every change of view: a title still naming
+        # the brief means nothing has replaced it.
+        title = self.query_one("#output-title", Static).content
+        return str(title).startswith(BRIEF_TITLE)
+
+    def action_brief(self) -> None:
+        pane = self.query_one(OutputPane)
+        if self._brief_shown():
+            self._request_outputs()  # back to the section's summary
+            return
+        name = language_name(self.lang) if self.lang != self.source_lang else "original"
+        pane.set_title(f"{BRIEF_TITLE} · the whole article · {self.length.value} · {name}")
+        cached = peek_brief(self.service, self.lang, self.length)
+        if cached is not None:
+            pane.show_output(cached)
+            return
+        pane.show_loading()
+        self._make_brief(self.lang, self.length)
+
+    @work(thread=True, exclusive=True, group="brief", exit_on_error=False)
+    def _make_brief(self, lang: str, length: Length) -> None:
+        try:
+            result: Output | Failure = make_brief(self.service, lang, length)
+        except PrecisError as exc:
+            result = Failure(OutputKey(0, lang, SUMMARY, length), str(exc))
+        self.post_message(BriefReady(lang, length, result))
+
+    def on_brief_ready(self, message: BriefReady) -> None:
+        if not self._brief_shown() or (message.lang, message.length) != (self.lang, self.length):
+            return  # the reader moved on
+        pane = self.query_one(OutputPane)
+        if isinstance(message.result, Output):
+            pane.show_output(message.result)
+        else:
+            pane.show_failure(message.result.message)
