@@ -336,3 +336,23 @@ def test_export_when_the_stream_or_server_fails_caches_nothing(tmp_path: Path) -
             for table in tables:
                 rows = db.execute(f"select * from {table}").fetchall()
                 assert DEFAULT_REPLY not in repr(rows)
+
+
+def test_key_points_style_asks_for_bullets(server: FakeOpenAI) -> None:
+    server.reply = "Key points:\n- Der Rat tagte.\n- Es regnete."
+    summarizer = LLMSummarizer(backend(server), style="points")
+    out = summarizer.summarize([SECTION], Length.MEDIUM, target_lang="de")
+    assert out == ["- Der Rat tagte.\n- Es regnete."]
+    assert "bullet points" in server.requests[0]["messages"][-1]["content"]
+    assert summarizer.settings_key(Length.MEDIUM) != LLMSummarizer(backend(server)).settings_key(
+        Length.MEDIUM
+    )
+
+
+def test_a_looping_answer_is_retried_once_then_refused(server: FakeOpenAI) -> None:
+    server.reply = " ".join(["the"] * 40)
+    with pytest.raises(ModelError, match="a repetition loop twice"):
+        LLMSummarizer(backend(server)).summarize([SECTION], Length.SHORT)
+    assert len(server.requests) == 2
+    assert "frequency_penalty" not in server.requests[0]
+    assert server.requests[1]["frequency_penalty"] > 0

@@ -139,9 +139,9 @@ class LLMSummarizer(_LLMRole):
     writes_target = True  # summarize() takes `target_lang`: no translation afterwards
     streams = True  # summarize() takes `on_partial`
 
-    def __init__(self, backend: ChatBackend, *, style: Style = "prose") -> None:
+    def __init__(self, backend: ChatBackend, *, style: str = "prose") -> None:
         super().__init__(backend)
-        self.style = style
+        self.style: Style = "points" if style == "points" else "prose"
 
     def settings_key(self, length: Length) -> str:
         return _key(

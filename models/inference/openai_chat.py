@@ -60,7 +60,7 @@ def estimate_tokens(text: str) -> int:
 class OpenAIChat:
     """A `ChatBackend` over one model of an OpenAI-compatible server."""
 
-    revision = None
+    revision: str | None = None  # a server model has no revision precis can see
 
     def __init__(
         self,
