@@ -11,9 +11,9 @@ import pytest
 
 from models.errors import Cancelled
 from models.inference.budgets import summary_budget
+from models.inference.decoding import DecodingPolicy
 from models.inference.generate import Generated
 from models.inference.loader import LoadedModel, ModelLoader
-from models.inference.decoding import DecodingPolicy
 from models.inference.seq2seq import Seq2SeqSummarizer, trim_unfinished
 from models.types import Length, Summarizer
 
@@ -51,7 +51,8 @@ def test_settings_key_names_every_setting(bart: LoadedModel) -> None:
     keys = {greedy.settings_key(length) for length in Length}
     assert len(keys) == 3
     assert greedy.settings_key(Length.SHORT) == Seq2SeqSummarizer(bart).settings_key(Length.SHORT)
-    assert Seq2SeqSummarizer(bart, decoding=DecodingPolicy(4)).settings_key(Length.SHORT) not in keys
+    four = Seq2SeqSummarizer(bart, decoding=DecodingPolicy(4))
+    assert four.settings_key(Length.SHORT) not in keys
     assert '"precision":"fp32"' in greedy.settings_key(Length.SHORT)
 
 
