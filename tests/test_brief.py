@@ -90,3 +90,17 @@ async def test_b_shows_the_brief_in_the_reader_and_b_again_goes_back(tmp_path: P
         await wait_for(pilot, lambda: str(title.content).startswith("Summary"))
         assert pane(app).body_text == section_summary
     app.service.close()
+
+
+def test_the_export_carries_the_brief_in_json_and_markdown(tmp_path: Path) -> None:
+    from models.service.export import export_data, to_markdown
+
+    with _service(tmp_path) as service:
+        data = export_data(service, lang="en", length=Length.SHORT, brief=True)
+        brief = make_brief(service, "en", Length.SHORT)
+    assert isinstance(brief, Output)
+    assert data["brief"] == {"summary": brief.text, "flags": [], "models": list(brief.models)}
+    markdown = to_markdown(data)
+    assert f"## Brief\n\n{brief.text}\n" in markdown
+    with _service(tmp_path) as service:
+        assert export_data(service, lang="en", length=Length.SHORT)["brief"] is None

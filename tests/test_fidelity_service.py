@@ -9,8 +9,8 @@ from pathlib import Path
 
 from models.cache.results import ResultCache
 from models.fidelity.flags import NUMBER_FLAG
-from models.ingest.article import Article, Section
 from models.inference.extractive import ExtractiveSummarizer
+from models.ingest.article import Article, Section
 from models.service.events import SUMMARY, Output, OutputKey
 from models.service.export import export_data
 from models.service.scheduler import PrecisService
@@ -112,6 +112,9 @@ def test_flags_and_support_are_computed_cached_and_exported(tmp_path: Path) -> N
     ]
     assert section["support"][1] == [1]
     assert section["sentences"][1].startswith("Mayor Anne Hidalgo said")
+    from models.service.export import to_markdown
+
+    assert "*check: 4 million euros not in the section*" in to_markdown(data)
     # A new run reads the flags from the cache file, with the output.
     with _service(tmp_path, AddsANumber()) as service:
         cached = service.peek(key)

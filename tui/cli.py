@@ -88,6 +88,11 @@ def _export_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--full-translation", action="store_true", help="also translate every section in full"
     )
+    parser.add_argument(
+        "--brief",
+        action="store_true",
+        help="also summarize the whole article from the section summaries",
+    )
     _model_flags(parser)
     return parser
 
@@ -186,6 +191,7 @@ def run_export(argv: Sequence[str]) -> int:
             lang=settings.lang,
             length=settings.length or Length.SHORT,
             full_translation=args.full_translation,
+            brief=args.brief,
         )
     finally:
         service.close()

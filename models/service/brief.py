@@ -11,7 +11,9 @@ behind it; its flags are checked against the section summaries it was made from.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+from models.errors import PrecisError
 from models.ingest.article import Article, Section
 from models.service.events import SUMMARY, Failure, Output, OutputKey
 from models.service.scheduler import PrecisService
@@ -73,3 +75,17 @@ def make_brief(
     with _brief_service(service, summaries) as brief:
         (output,) = brief.compute([key], cancel)
     return output
+
+
+def brief_entry(
+    service: PrecisService, lang: str, length: Length, cancel: threading.Event | None = None
+) -> dict[str, Any]:
+    """The brief as the export's JSON has it; raises PrecisError when it cannot be made."""
+    result = make_brief(service, lang, length, cancel)
+    if isinstance(result, Failure):
+        raise PrecisError(f"the brief: {result.message}")
+    return {
+        "summary": result.text,
+        "flags": [flag.to_dict() for flag in result.flags],
+        "models": list(result.models),
+    }

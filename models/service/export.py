@@ -15,8 +15,10 @@ from typing import Any
 
 from models.atomic_file import write_text_atomic
 from models.errors import ModelMissingError, PrecisError
+from models.fidelity.flags import Flag, describe
 from models.fidelity.support import sentence_spans
 from models.sanitize import safe_line, safe_text
+from models.service.brief import BRIEF_TITLE, brief_entry
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.service.scheduler import PrecisService
 from models.types import Length
@@ -33,6 +35,7 @@ def export_data(
     length: Length = Length.SHORT,
     full_translation: bool = False,
     cancel: threading.Event | None = None,
+    brief: bool = False,
 ) -> dict[str, Any]:
     """The export as a JSON-ready dict; raises ExportError on the first failure."""
     article = service.article
@@ -96,6 +99,8 @@ def export_data(
         "models": models,
         "sections": sections,
         "notes": list(article.notes),
+        # The whole article summarized from the section summaries (models.service.brief).
+        "brief": brief_entry(service, target, length, cancel) if brief else None,
         "stats": {
             "computed": service.stats.computed - computed_before,
             "from_cache": service.stats.from_cache - cached_before,
@@ -119,6 +124,8 @@ def to_markdown(data: dict[str, Any]) -> str:
         f"{', '.join(data['models']) or 'none'}.*",
         "",
     ]
+    if data.get("brief"):
+        lines += [f"## {BRIEF_TITLE}", "", data["brief"]["summary"], ""]
     for section in data["sections"]:
         title = section["title"] or "Lead"
         lines += [f"## {section['index'] + 1}. {_md_line(title)}", ""]
@@ -129,6 +136,8 @@ def to_markdown(data: dict[str, Any]) -> str:
             marks.append("whole section")
         prefix = f"*({', '.join(marks)})* " if marks else ""
         lines += [prefix + section["summary"], ""]
+        if section.get("flags"):  # "check: 3 million not in the section"
+            lines += [f"*{describe([Flag.from_dict(f) for f in section['flags']])}*", ""]
         if "translation" in section:
             lines += ["### Translation", "", section["translation"], ""]
     if data.get("notes"):
