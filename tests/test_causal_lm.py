@@ -205,3 +205,20 @@ def test_export_with_the_tiny_llm_summarizes_every_section(tiny_llm: Path, tmp_p
     assert data["target_language"] == "de" and data["models"] == [str(tiny_llm)]
     assert len(data["sections"]) == 2
     assert all(s["summary"].strip() and not s["extractive"] for s in data["sections"])
+
+
+def test_models_pull_llm_names_the_recommended_model_and_its_size(tmp_path: Path) -> None:
+    from models.hub.commands import pull_targets
+    from models.hub.llm_models import RECOMMENDED_LLM, RECOMMENDED_LLM_SIZE
+
+    settings = Settings(summarizer=RECOMMENDED_LLM, offline=True)
+    assert pull_targets("llm", settings) == [RECOMMENDED_LLM]
+    provider = ModelProvider(settings, cache_dir=tmp_path / "empty-hub")
+    # Not on disk: still known as an LLM, so nothing else (no pivot, no Marian) is asked.
+    assert provider.is_llm(RECOMMENDED_LLM)
+    missing = provider.missing_models("de", ["fr"])
+    assert [(m.model_id, m.approx_size_bytes) for m in missing] == [
+        (RECOMMENDED_LLM, RECOMMENDED_LLM_SIZE)
+    ]
+    with pytest.raises(ModelError, match="precis models pull"):
+        provider.summarizer("de")

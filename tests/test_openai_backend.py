@@ -281,9 +281,11 @@ def run_export(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedPro
         "PRECIS_CONFIG": str(tmp_path / "none.toml"),
         "HF_HUB_OFFLINE": "1",
         "OPENAI_API_KEY": KEY,
+        "PRECIS_LOG_DIR": str(tmp_path / "logs"),
     }
     env.pop("OPENAI_BASE_URL", None)
     args = ["export", str(article), "--summarizer", "openai:test", "--openai-base-url", url]
+    args += ["--log-level", "debug"]  # the most the log file ever holds
     return subprocess.run(
         [sys.executable, "-m", "tui", *args, "--lang", "de", "--format", "json", *extra],
         capture_output=True,
@@ -314,6 +316,9 @@ def test_export_summarizes_every_section_with_the_servers_text(tmp_path: Path) -
     assert DEFAULT_REPLY.encode() in cache_bytes
     assert KEY.encode() not in cache_bytes
     assert KEY not in result.stdout + result.stderr + again.stdout + again.stderr
+    logs = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "logs").glob("*.log*"))
+    assert "openai" in logs  # the client's debug records are there...
+    assert KEY not in logs  # ...but never the key
 
 
 def test_export_with_a_wrong_key_fails_in_one_line_without_the_key(tmp_path: Path) -> None:
