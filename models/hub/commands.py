@@ -13,7 +13,7 @@ from pathlib import Path
 from models.errors import ModelError
 from models.hub import catalog
 from models.hub import local_models as hub
-from models.hub.llm_models import PULL_NAME, RECOMMENDED_LLM
+from models.hub.llm_models import KNOWN_LLMS, PULL_NAME, RECOMMENDED_LLM
 from models.settings import Settings
 from models.text import format_size
 
@@ -49,6 +49,7 @@ def list_models(settings: Settings, *, cache_dir: Path | None = None) -> list[Mo
         if entry.to_english is not None:
             add(entry.to_english.model_id, f"{entry.code}→en")
     add(catalog.MUL_EN, "other→en")
+    add(RECOMMENDED_LLM, "llm: summaries, translations (pull llm)")
     return [_row(model, ", ".join(r), cache_dir) for model, r in roles.items()]
 
 
@@ -58,7 +59,8 @@ def _row(model: str, role: str, cache_dir: Path | None) -> ModelRow:
         return ModelRow(model, role, (path / "config.json").is_file(), hub.folder_size(path), None)
     present = hub.cached(model, cache_dir) is not None
     size = hub.disk_size(model, cache_dir)
-    return ModelRow(model, role, present, size, catalog.approx_size(model))
+    approx = catalog.approx_size(model) or KNOWN_LLMS.get(model)
+    return ModelRow(model, role, present, size, approx)
 
 
 def format_rows(rows: list[ModelRow]) -> str:
