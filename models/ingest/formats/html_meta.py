@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from models.ingest.phrases import is_real_author
+from models.ingest.phrases import byline_name, is_real_author
 from models.text import CJK_CHAR
 
 _TITLE_META = (
@@ -46,9 +46,15 @@ _SITE_META = ("og:site_name", "application-name", "twitter:site", "publisher", "
 # Separators between a headline and a site name: spaced dashes, bars, bullets,
 # underscores and guillemets; an unspaced hyphen only before CJK text ("标题-新华网").
 _SEPARATOR = re.compile(r"\s+[|–—·•:»/-]{1,2}\s+|\s*[|_·•]\s*|-(?=[\u4e00-\u9fff])")
+_BRACKETED_END = re.compile(r"\s+[\[【][^\]】]{1,40}[\]】]\s*$")
 _TRAILING_SEPARATOR = re.compile(r"[\s|–—·•:»/_-]+$")
 _DATE_PART = re.compile(r"[\d./ -]{6,12}|\d{4}年\d{1,2}月\d{1,2}日")
 _SPACE = re.compile(r"\s+")
+# Wikipedia wraps its JSON-LD in "/*<![CDATA[*/ ... /*]]>*/".
+_CDATA = re.compile(r"^\s*(?:/\*\s*)?<!\[CDATA\[(?:\s*\*/)?|(?:/\*\s*)?\]\]>(?:\s*\*/)?\s*$")
+# Elements that hold a byline by their class or id, the names Readability looks for.
+_BYLINE_CLASS = re.compile(r"byline|author|writtenby|p-author", re.IGNORECASE)
+_NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
 
 
 @dataclass
@@ -90,7 +96,7 @@ def read_meta(tree: Any, url: str | None = None) -> PageMeta:
         host = urlsplit(address or "").hostname or ""
         if host:
             meta.sites.append(host.removeprefix("www."))
-    authors = [*ld_authors, *(values.get(k, "") for k in _AUTHOR_META)]
+    authors = [*ld_authors, *(values.get(k, "") for k in _AUTHOR_META), *_dom_bylines(tree)]
     for author in authors:
         if not author or author.startswith(("http://", "https://", "/")):
             continue
@@ -109,6 +115,32 @@ def read_meta(tree: Any, url: str | None = None) -> PageMeta:
     return meta
 
 
+def _dom_bylines(tree: Any) -> list[str]:
+    """Names in elements marked as the author or byline ("<span class=byline>By X</span>")."""
+    found: list[str] = []
+    candidates = tree.xpath(
+        "//*[@rel='author' or @itemprop='author' or contains(@class, 'yline')"
+        " or contains(@class, 'uthor') or contains(@id, 'yline')][position() <= 20]"
+    )
+    for element in candidates:
+        marker = " ".join([element.get("class") or "", element.get("id") or ""])
+        if not (element.get("rel") or element.get("itemprop") or _BYLINE_CLASS.search(marker)):
+            continue
+        text = _clean(element.text_content())
+        if not text or len(text) > 100:
+            continue
+        name = byline_name(text) or text
+        words = name.replace(",", " ").split()
+        if (
+            1 < len(words) <= 6
+            and all(_NAME_WORD.match(w) for w in words)
+            and all(w[:1].isupper() for w in words if len(w) > 3)
+            and sum(len(w) > 2 for w in words) >= 2
+        ):
+            found.append(name)
+    return found
+
+
 def choose_title(meta: PageMeta, fallback: str = "") -> str:
     """The headline: declared title, else `<title>`, else `fallback`; site names cut off."""
     title = meta.title or meta.title_tag or fallback or (meta.h1[0] if meta.h1 else "")
@@ -117,6 +149,8 @@ def choose_title(meta: PageMeta, fallback: str = "") -> str:
 
 def strip_site_name(title: str, sites: list[str]) -> str:
     """ "Headline | DW | 19.01.2020" -> "Headline"; "标题-新华网" -> "标题"; else unchanged."""
+    # "Weekly Edition [LWN.net]", "Chapter 1 [Archive of Our Own]": a bracketed site name.
+    title = _BRACKETED_END.sub("", title) or title
     parts = [p for p in _SEPARATOR.split(title) if p.strip()]
     if len(parts) < 2:
         return title
@@ -171,7 +205,7 @@ def _json_ld(tree: Any, title_tag: str) -> tuple[str, list[str], str]:
     """(headline, author names, publisher name) from the page's JSON-LD article, if any."""
     for script in tree.iterfind(".//script[@type='application/ld+json']"):
         try:
-            data = json.loads(script.text or "")
+            data = json.loads(_CDATA.sub("", script.text or ""))
         except ValueError:
             continue
         for item in _items(data):
@@ -183,7 +217,7 @@ def _json_ld(tree: Any, title_tag: str) -> tuple[str, list[str], str]:
             name = _clean(str(item.get("name") or ""))
             # Wikipedia's headline is "Wikimedia list article" and its name the title:
             # where the two differ, the one the <title> repeats wins.
-            if not headline or (name and name != headline and name in title_tag):
+            if not headline or (name and headline not in title_tag and name in title_tag):
                 headline = name
             authors = [_clean(n) for n in _names(item.get("author"))]
             publisher = item.get("publisher")
