@@ -25,7 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.fidelity.flagger import Flag, check_summary
+from models.fidelity.flagger import check_summary, check_translation
+from models.fidelity.flags import MISSING_FLAG, Flag
 
 NUMBER, DATE, NAME, SWAP = "number", "date", "name", "swap"
 
@@ -345,6 +346,131 @@ CASES: tuple[Case, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class TranslationCase:
+    """A source passage, a faithful translation, and errors to insert into it: a number
+    changed (NUMBER/DATE: `new` replaces `old`) or dropped (DROP: `old` is removed, and
+    the flag must name the source's `new`)."""
+
+    source: str
+    source_lang: str
+    lang: str
+    clean: str
+    errors: tuple[tuple[str, str, str], ...]
+
+
+DROP = "drop"
+
+TRANSLATIONS: tuple[TranslationCase, ...] = (
+    TranslationCase(
+        "Chancellor Angela Merkel said on March 19, 2020 that Germany would spend 3,000,000 "
+        "euros on the Charité hospital. About 45% of the 1,200 staff had been infected.",
+        "en",
+        "de",
+        "Bundeskanzlerin Angela Merkel sagte am 19. März 2020, Deutschland werde 3.000.000 Euro "
+        "für die Charité ausgeben. Etwa 45 % der 1.200 Mitarbeiter hatten sich infiziert.",
+        (
+            ("3.000.000 Euro", "300.000 Euro", NUMBER),
+            ("19. März 2020", "29. März 2020", DATE),
+            ("45 %", "54 %", NUMBER),
+            (" der 1.200 Mitarbeiter", "1,200", DROP),
+        ),
+    ),
+    TranslationCase(
+        "A magnitude 7.4 earthquake struck off Fukushima late on Wednesday, killing four people "
+        "and injuring 225. Power was cut to 2.2 million homes until March 25.",
+        "en",
+        "fr",
+        "Un séisme de magnitude 7,4 a frappé au large de Fukushima mercredi soir, tuant quatre "
+        "personnes et en blessant 225. L'électricité a été coupée dans 2,2 millions de foyers "
+        "jusqu'au 25 mars.",
+        (
+            ("7,4", "7,7", NUMBER),
+            ("225", "252", NUMBER),
+            ("jusqu'au 25 mars", "jusqu'au 15 mars", DATE),
+            (" et en blessant 225", "225", DROP),
+        ),
+    ),
+    TranslationCase(
+        "Nach Angaben von GDL-Chef Claus Weselsky legten rund 8.000 Lokführer die Arbeit "
+        "nieder; der Streik soll bis zum 12. Januar 2024 um 18 Uhr dauern.",
+        "de",
+        "en",
+        "According to GDL chief Claus Weselsky, around 8,000 train drivers walked out; the "
+        "strike is to last until 6 p.m. on January 12, 2024.",
+        (
+            ("8,000", "80,000", NUMBER),
+            ("6 p.m.", "8 p.m.", DATE),
+            ("January 12, 2024", "January 21, 2024", DATE),
+            (" 6 p.m. on", "18 Uhr", DROP),
+        ),
+    ),
+    TranslationCase(
+        "Le conseil de Paris a adopté un budget de 11,3 milliards d'euros pour 2024. La maire "
+        "a annoncé 1 500 nouveaux logements sociaux.",
+        "fr",
+        "zh",
+        "巴黎市议会通过了2024年113亿欧元的预算。市长宣布新建1500套社会住房。",
+        (
+            ("113亿", "131亿", NUMBER),
+            ("1500套", "2500套", NUMBER),
+            ("2024年", "2025年", DATE),
+        ),
+    ),
+    TranslationCase(
+        "El Gobierno aprobó el 4 de abril un plan de 2.200 millones de euros. Los embalses "
+        "están al 27 % de su capacidad.",
+        "es",
+        "en",
+        "The government approved a 2.2 billion euro plan on April 4. Reservoirs are at 27% "
+        "of capacity.",
+        (
+            ("2.2 billion", "2.5 billion", NUMBER),
+            ("April 4", "April 14", DATE),
+            ("27%", "37%", NUMBER),
+            (" at 27% of capacity", "27 %", DROP),
+        ),
+    ),
+)
+
+
+def evaluate_translations(verbose: bool = False) -> dict[str, int]:
+    """Counts over the translation cases: clean ones without a flag, errors caught."""
+    counts: dict[str, int] = defaultdict(int)
+    for case in TRANSLATIONS:
+        flags = check_translation(
+            case.clean, case.source, lang=case.lang, source_lang=case.source_lang
+        )
+        counts["clean"] += 1
+        counts["clean_ok"] += not flags
+        counts["flags"] += len(flags)
+        if verbose and flags:
+            print(f"[translation {case.source_lang}>{case.lang}] false alarm: {flags}")
+        for old, new, kind in case.errors:
+            at = case.clean.index(old)
+            if kind == DROP:
+                text = case.clean[:at] + case.clean[at + len(old) :]
+                flags = check_translation(
+                    text, case.source, lang=case.lang, source_lang=case.source_lang
+                )
+                right = [f for f in flags if f.kind == MISSING_FLAG and f.text.startswith(new)]
+            else:
+                text = case.clean[:at] + new + case.clean[at + len(old) :]
+                flags = check_translation(
+                    text, case.source, lang=case.lang, source_lang=case.source_lang
+                )
+                right = [f for f in flags if _covers(f, at, at + len(new))]
+                # A changed number also leaves the source's number missing: that is right too.
+                right += [f for f in flags if f.kind == MISSING_FLAG]
+            counts[f"{kind}_errors"] += 1
+            counts[f"{kind}_caught"] += bool(right)
+            counts["flags"] += len(flags)
+            counts["flags_right"] += len(right)
+            if verbose and not right:
+                print(f"[translation] missed {kind}: {new!r} in {text!r} (flags {flags})")
+    return counts
+
+
 def _covers(flag: Flag, start: int, end: int) -> bool:
     return flag.start is not None and flag.end is not None and flag.start < end and start < flag.end
 
@@ -405,6 +531,15 @@ def main() -> int:
             f"{_pct(c['name_caught'], c['name_errors']):<18} "
             f"{_pct(c['swap_caught'], c['swap_errors']):<16}"
         )
+    t = evaluate_translations(args.verbose)
+    changed = t["number_caught"] + t["date_caught"]
+    changes = t["number_errors"] + t["date_errors"]
+    print(
+        f"translations: clean, no flag {_pct(t['clean_ok'], t['clean'])}; "
+        f"flag precision {_pct(t['flags_right'], t['flags'])}; "
+        f"changed number/date caught {_pct(changed, changes)}; "
+        f"dropped number caught {_pct(t['drop_caught'], t['drop_errors'])}"
+    )
     c = counts["all"]
     precision = c["flags_right"] / c["flags"] if c["flags"] else 1.0
     number = c["number_caught"] / c["number_errors"]

@@ -21,7 +21,8 @@ from models.fidelity.fold import fold, transliterate
 from models.text import CJK_CHAR
 
 # A word in a cased script; apostrophes and hyphens inside it ("O'Brien", "Jean-Luc").
-_WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?")
+# Dotted acronyms ("U.S.", "D.C.") are one word.
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_](?:[\w'’-]*[^\W_])?")
 _SENTENCE_END = re.compile(r"[.!?。！？:;…\"“”«»()\[\]\n]\s*$")
 # Languages that capitalise common nouns: a lone capitalised word is no evidence.
 _NOUNS_CAPITALISED = frozenset({"de", "lb", "gsw", "bar"})
@@ -152,7 +153,7 @@ class NameIndex:
 
     def __init__(self, text: str, lang: str = "en") -> None:
         words = {m.group() for m in _WORD.finditer(_blank_cjk(text))}
-        self.folded = frozenset(fold(w) for w in words)
+        self.folded = frozenset(fold(w).replace(".", "") for w in words)
         runs: dict[int, list[str]] = {}
         for name in find_names(text, lang):
             runs.setdefault(name.run, []).append(name.text)
@@ -164,7 +165,7 @@ class NameIndex:
 
     def has(self, name: str) -> bool:
         """Whether the source names `name` (ignoring case, accents, inflection, script)."""
-        key = fold(name)
+        key = fold(name).replace(".", "")
         if key in self.folded or (name.isupper() and key in self.acronyms):
             return True
         if any(place in self.folded for place in DEMONYMS.get(key, ())):
