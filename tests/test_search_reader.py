@@ -117,10 +117,10 @@ class Source:
         raise AssertionError("no downloads")
 
 
-def make_app(tmp_path: Path, lang: str = "en") -> PrecisApp:
+def make_app(tmp_path: Path, lang: str = "en", article: Article = ARTICLE) -> PrecisApp:
     settings = Settings(summarizer="misquotes", lang=lang, cache_path=tmp_path / "c.db")
     service = PrecisService(
-        ARTICLE, Source(settings), ResultCache(None), source_lang="en", prefetch=True
+        article, Source(settings), ResultCache(None), source_lang="en", prefetch=True
     )
     return PrecisApp(service, settings, state_path=tmp_path / "state.json")
 
@@ -157,6 +157,9 @@ async def search_for(pilot: Pilot, app: PrecisApp, query: str) -> None:
     assert bar.is_open and isinstance(app.focused, Input)
     app.focused.value = query
     await pilot.press("enter")
+    count = bar.query_one("#search-count", Static)
+    await wait_for(pilot, lambda: str(count.content) not in ("", "searching …"))
+    await app.workers.wait_for_complete()
     await pilot.pause()
     await wait_for(pilot, lambda: view(app).settled)
 
@@ -265,4 +268,23 @@ async def test_a_match_in_a_translation_opens_the_bilingual_view(tmp_path: Path)
         await wait_for(pilot, lambda: app._reader.bilingual and view(app).settled)
         pairs = [p for p in view(app).query(ParagraphPair) if "pair-title" not in p.classes]
         assert pairs[1].translated.startswith("[de] Critics")
+    app.service.close()
+
+
+async def test_support_far_down_the_section_is_scrolled_to(tmp_path: Path) -> None:
+    # One long opening sentence fills the screen; the summary's second sentence comes
+    # from the paragraph after it.
+    opening = "The report, " + ", ".join(f"in its part {i} on the river" for i in range(150))
+    article = Article(
+        title="Long",
+        sections=(Section(0, "", (opening + ".", "The dam will be removed in 2030.")),),
+    )
+    app = make_app(tmp_path, article=article)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot, app)
+        assert view(app).scroll_y == 0
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await wait_for(pilot, lambda: view(app).settled)
+        await wait_for(pilot, lambda: view(app).scroll_y > 0)
+        assert styled(paragraphs(app)[1], SUPPORT_STYLE) == ["The dam will be removed in 2030."]
     app.service.close()

@@ -53,6 +53,9 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Full translation", "The translation beside the original", "toggle_translation"),
     ("Recompute", "Compute the output on screen again, bypassing the cache", "recompute"),
     ("Export", "Export the article as Markdown with the current settings", "export"),
+    ("Search…", "Search the text, summaries and translations of every section", "search"),
+    ("Brief", "The whole article summarized from its section summaries", "brief"),
+    ("Sources of a summary sentence", "Highlight what the next one is based on", "next_sentence"),
     ("Help", "Show every key", "help"),
 )
 

@@ -69,6 +69,16 @@ class BriefReady(Message, bubble=False):
     result: Output | Failure
 
 
+@dataclass
+class SearchDone(Message, bubble=False):
+    """The matches of `query` in the article and its outputs for `lang` and `length`."""
+
+    query: str
+    lang: str
+    length: Length
+    matches: list[SearchMatch]
+
+
 class SupportAndSearch(_Base):
     """Summary-sentence support and article search, mixed into `ReaderScreen`."""
 
@@ -156,10 +166,21 @@ class SupportAndSearch(_Base):
     # Named handlers, not @on: the decorator's handlers are collected only from classes
     # that Textual builds (this mixin is a plain class at runtime).
     def on_search_bar_submitted(self, message: SearchBar.Submitted) -> None:
-        self._matches = search(message.query, self._searchable())
+        self.query_one(SearchBar).set_count("searching …")
+        self._search(message.query, self.lang, self.length)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, query: str, lang: str, length: Length) -> None:
+        # Off the UI thread: every section's outputs are read from the cache.
+        matches = search(query, self._searchable(lang, length))
+        self.post_message(SearchDone(query, lang, length, matches))
+
+    def on_search_done(self, message: SearchDone) -> None:
+        if (message.lang, message.length) != (self.lang, self.length):
+            return  # the view changed while searching: its outputs are others
+        self._matches = message.matches
         self._match = None
-        summary = describe_matches(self._matches)
-        self.query_one(SearchBar).set_count(summary)
+        self.query_one(SearchBar).set_count(describe_matches(self._matches))
         if not self._matches:
             self.notify(f"{message.query}: no matches", timeout=3)
             return
@@ -173,14 +194,14 @@ class SupportAndSearch(_Base):
         self.query_one(OutputPane).mark()
         self.query_one(OriginalView).focus()
 
-    def _searchable(self) -> list[SectionTexts]:
-        """Every section's original, and its outputs for the current view if cached."""
+    def _searchable(self, lang: str, length: Length) -> list[SectionTexts]:
+        """Every section's original, and its outputs for the view if they are cached."""
         texts = []
         for section in self.article.sections:
-            summary = self.service.peek(OutputKey(section.index, self.lang, SUMMARY, self.length))
+            summary = self.service.peek(OutputKey(section.index, lang, SUMMARY, length))
             translation = None
-            if self.lang != self.source_lang:
-                translation = self.service.peek(OutputKey(section.index, self.lang, TRANSLATION))
+            if lang != self.source_lang:
+                translation = self.service.peek(OutputKey(section.index, lang, TRANSLATION))
             texts.append(
                 SectionTexts(
                     section.index,
