@@ -84,7 +84,7 @@ def read_meta(tree: Any, url: str | None = None) -> PageMeta:
     if title_element is not None:
         meta.title_tag = _clean(title_element.text_content())
     ld_title, ld_authors, ld_site = _json_ld(tree, meta.title_tag)
-    meta.title = ld_title or next((values[k] for k in _TITLE_META if values.get(k)), "")
+    titles = [ld_title, *(values.get(k, "") for k in _TITLE_META)]
     meta.h1 = [t for t in (_clean(h.text_content()) for h in tree.iterfind(".//h1")) if t]
     meta.sites = [s for s in [ld_site, *(values.get(k, "") for k in _SITE_META)] if s]
     canonical = tree.find(".//link[@rel='canonical']")
@@ -96,6 +96,8 @@ def read_meta(tree: Any, url: str | None = None) -> PageMeta:
         host = urlsplit(address or "").hostname or ""
         if host:
             meta.sites.append(host.removeprefix("www."))
+    # A declared "title" that is the site's name ("Aktuálně.cz") is no headline.
+    meta.title = next((t for t in titles if t and not _is_site(t, meta.sites, exact=True)), "")
     authors = [*ld_authors, *(values.get(k, "") for k in _AUTHOR_META), *_dom_bylines(tree)]
     for author in authors:
         if not author or author.startswith(("http://", "https://", "/")):
@@ -177,12 +179,12 @@ def strip_site_name(title: str, sites: list[str]) -> str:
     return title
 
 
-def _is_site(part: str, sites: list[str]) -> bool:
+def _is_site(part: str, sites: list[str], *, exact: bool = False) -> bool:
     part = part.strip()
-    return bool(part) and any(_same(part, site) for site in sites)
+    return bool(part) and any(_same(part, site, exact=exact) for site in sites)
 
 
-def _same(a: str, b: str) -> bool:
+def _same(a: str, b: str, *, exact: bool = False) -> bool:
     """Whether two names denote the same site ("DW" ~ "dw.com", "Vegolosi.it" ~ "vegolosi")."""
 
     def key(s: str) -> str:
@@ -193,7 +195,9 @@ def _same(a: str, b: str) -> bool:
     ka, kb = key(a), key(b)
     if not ka or not kb:
         return False
-    return ka == kb or (min(len(ka), len(kb)) >= 4 and (ka in kb or kb in ka))
+    if ka == kb or exact:
+        return ka == kb
+    return min(len(ka), len(kb)) >= 4 and (ka in kb or kb in ka)
 
 
 def _words(text: str) -> int:
