@@ -101,12 +101,20 @@ def _mode(mode: str) -> Decoding:
 
 
 def model_label(model: object) -> str:
-    """A model's name with how it decodes, for what the reader and the export list:
-    "sshleifer/distilbart-cnn-12-6 (beam 2)"; a chain of translators label each hop
-    ("a (beam 4)+b (beam 4)"); a model without a `decoding` policy is its name."""
+    """A model's name with how it decodes and on which engine, for what the reader and
+    the export list: "sshleifer/distilbart-cnn-12-6 (beam 2, ctranslate2 int8)"; a
+    chain of translators label each hop ("a (beam 4, ...)+b (beam 4, ...)"); a model
+    without a `decoding` policy is its name."""
     hops = getattr(model, "hops", None)
     if isinstance(hops, list) and hops:
         return "+".join(model_label(hop) for hop in hops)
     name = str(getattr(model, "name", ""))
     decoding = getattr(model, "decoding", None)
-    return f"{name} ({decoding.label})" if isinstance(decoding, DecodingPolicy) else name
+    if not isinstance(decoding, DecodingPolicy):
+        return name
+    loaded = getattr(model, "loaded", None)
+    if loaded is None:
+        return f"{name} ({decoding.label})"
+    # The engine (models.inference.engines) and its precision: outputs differ with both.
+    engine = getattr(getattr(loaded, "model", None), "engine", "transformers")
+    return f"{name} ({decoding.label}, {engine} {loaded.precision})"
