@@ -93,6 +93,12 @@ def _export_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also summarize the whole article from the section summaries",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail when a model is missing (default: extractive summaries, or summaries "
+        "in the article's language, with a note on stderr)",
+    )
     _model_flags(parser)
     return parser
 
@@ -122,8 +128,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _open(settings: Settings, article_arg: str | None, *, reader: bool):
-    """The article, cache, provider and service for a run."""
+def _open(
+    settings: Settings, article_arg: str | None, *, reader: bool, fallback: bool | None = None
+):
+    """The article, cache, provider and service for a run; `fallback` (default: the
+    reader's) lets a missing summarizer fall back to extractive summaries."""
     from models.cache.results import ResultCache
     from models.ingest.sources import read_article
     from models.service.provider import ModelProvider
@@ -145,7 +154,7 @@ def _open(settings: Settings, article_arg: str | None, *, reader: bool):
         provider,
         cache,
         prefetch=reader,
-        fallback_extractive=reader,
+        fallback_extractive=reader if fallback is None else fallback,
         batch_size=max(4, batch) if batch else None,
     )
     return service
@@ -183,16 +192,20 @@ def run_export(argv: Sequence[str]) -> int:
             f"refusing to write the export over the article itself ({safe_line(args.article)}); "
             "choose another -o file"
         )
-    service = _open(settings, args.article, reader=False)
+    service = _open(settings, args.article, reader=False, fallback=not args.strict)
     try:
-        _ensure_models(service, settings)
+        unavailable = _ensure_models(service, settings, strict=args.strict)
         data = export_data(
             service,
             lang=settings.lang,
             length=settings.length or Length.SHORT,
             full_translation=args.full_translation,
             brief=args.brief,
+            strict=args.strict,
+            unavailable=unavailable,
         )
+        for note in data["warnings"]:  # a fallback: extractive, or the article's language
+            print(f"precis: note: {note}", file=sys.stderr)
     finally:
         service.close()
         service.cache.close()
@@ -207,17 +220,30 @@ def run_export(argv: Sequence[str]) -> int:
     return 0
 
 
-def _ensure_models(service, settings: Settings) -> None:
-    """Download missing models for an export, with progress on stderr, when online."""
+def _ensure_models(service, settings: Settings, *, strict: bool) -> dict[str, str]:
+    """Download missing models for an export, with progress on stderr, when online.
+
+    Returns the models that stay missing, with why: the export falls back without
+    them and says so. With `strict`, a missing model is the error instead.
+    """
     target = settings.lang or service.source_lang
-    missing = service.provider.missing_models(service.source_lang, target)
-    if not missing:
-        return
-    if settings.offline:
-        # Raised by the provider itself with the full message.
-        service.provider.require(missing[0])
-    for spec in missing:
-        _download_with_progress(service.provider, spec.model_id)
+    unavailable: dict[str, str] = {}
+    for spec in service.provider.missing_models(service.source_lang, target):
+        try:
+            if service.offline:
+                service.provider.require(spec)  # raises with the full message
+            _download_with_progress(service.provider, spec.model_id)
+        except PrecisError as exc:
+            if not strict:
+                unavailable[spec.model_id] = safe_message(exc, limit=1000)
+                continue
+            if spec.model_id == settings.summarizer:
+                raise PrecisError(
+                    f"{safe_message(exc, limit=1000)}; or summarize without a model: "
+                    "--summarizer extractive"
+                ) from None
+            raise
+    return unavailable
 
 
 def _download_with_progress(provider, model_id: str) -> None:

@@ -3,12 +3,19 @@
 The export goes through the same service as the reader, so it fills and reuses the
 same cache; its JSON reports how many outputs were computed and how many came from
 the cache, which makes the effect of the cache visible.
+
+Like the reader, it never leaves the user with nothing while something useful can be
+made: without the abstractive model the summaries are extractive (`extractive: true`),
+and without the translator to the target language they come in the article's own
+language. Each such fallback is one line in `warnings`, which the CLI prints on stderr;
+`strict` turns a missing model into an error instead.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +24,8 @@ from models.atomic_file import write_text_atomic
 from models.errors import ModelMissingError, PrecisError
 from models.fidelity.flags import Flag, describe
 from models.fidelity.support import sentence_spans
-from models.sanitize import safe_line, safe_text
+from models.language_names import language_name
+from models.sanitize import safe_line, safe_message, safe_text
 from models.service.brief import BRIEF_TITLE, brief_entry
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.service.scheduler import PrecisService
@@ -36,27 +44,46 @@ def export_data(
     full_translation: bool = False,
     cancel: threading.Event | None = None,
     brief: bool = False,
+    strict: bool = False,
+    unavailable: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The export as a JSON-ready dict; raises ExportError on the first failure."""
+    """The export as a JSON-ready dict; raises ExportError on the first failure.
+
+    A missing translator is no failure unless `strict`: the summaries come in the
+    article's language and `warnings` says which model the target language needs.
+    `unavailable` maps a model that could not be downloaded to why, for those lines.
+    """
     article = service.article
-    target = lang or service.source_lang
-    n = len(article.sections)
-    keys = [OutputKey(i, target, SUMMARY, length) for i in range(n)]
-    if full_translation:
-        keys += [OutputKey(i, target, TRANSLATION) for i in range(n)]
+    source = service.source_lang
+    requested = lang or source
+    unavailable = unavailable or {}
+    warnings: list[str] = []
     computed_before, cached_before = service.stats.computed, service.stats.from_cache
-    results = service.compute(keys, cancel)
-    by_key: dict[OutputKey, Output] = {}
-    for result in results:
-        if isinstance(result, Failure):
-            if result.model_id:
-                raise ModelMissingError(
-                    result.message, model_id=result.model_id, size_bytes=result.size_bytes
-                )
-            raise ExportError(f"section {result.key.section + 1}: {result.message}")
-        by_key[result.key] = result
+    target = requested
+    by_key, missing = _outputs(service, target, length, full_translation, cancel)
+    if missing is not None and missing.model_id != service.provider.settings.summarizer:
+        if strict or target == source:
+            raise _missing_error(missing)
+        # The translator to `target` is missing: the summaries in the article's language.
+        reason = unavailable.get(missing.model_id or "", missing.message)
+        warnings.append(
+            f"summaries in {language_name(source)}, not {language_name(target)}: {reason}"
+        )
+        target = source
+        by_key, missing = _outputs(service, target, length, full_translation, cancel)
+    if missing is not None:
+        raise _missing_error(missing)
     sections = []
     models: list[str] = []
+    for output in by_key.values():
+        if output.missing_model and output.extractive:
+            # The reader's fallback (the export's unless strict): extractive summaries.
+            reason = unavailable.get(output.missing_model) or (output.note or "").removeprefix(
+                "extractive: "
+            )
+            line = f"summaries are extractive: {reason}"
+            if line not in warnings:
+                warnings.append(line)
     for section in article.sections:
         summary = by_key[OutputKey(section.index, target, SUMMARY, length)]
         for name in summary.models:
@@ -95,8 +122,11 @@ def export_data(
         "byline": article.byline,
         "source_language": service.source_lang,
         "target_language": target,
+        "requested_language": requested,
         "length": length.value,
+        "extractive": any(s["extractive"] for s in sections),
         "models": models,
+        "warnings": [safe_message(w, limit=1000) for w in warnings],
         "sections": sections,
         "notes": list(article.notes),
         # The whole article summarized from the section summaries (models.service.brief).
@@ -106,6 +136,37 @@ def export_data(
             "from_cache": service.stats.from_cache - cached_before,
         },
     }
+
+
+def _outputs(
+    service: PrecisService,
+    target: str,
+    length: Length,
+    full_translation: bool,
+    cancel: threading.Event | None,
+) -> tuple[dict[OutputKey, Output], Failure | None]:
+    """Every section's summary (and translation) in `target`, and the first failure
+    for a missing model if there was one; other failures raise ExportError."""
+    n = len(service.article.sections)
+    keys = [OutputKey(i, target, SUMMARY, length) for i in range(n)]
+    if full_translation:
+        keys += [OutputKey(i, target, TRANSLATION) for i in range(n)]
+    by_key: dict[OutputKey, Output] = {}
+    missing: Failure | None = None
+    for result in service.compute(keys, cancel):
+        if isinstance(result, Failure):
+            if not result.model_id:
+                raise ExportError(f"section {result.key.section + 1}: {result.message}")
+            missing = missing or result
+            continue
+        by_key[result.key] = result
+    return by_key, missing
+
+
+def _missing_error(failure: Failure) -> ModelMissingError:
+    return ModelMissingError(
+        failure.message, model_id=failure.model_id or "", size_bytes=failure.size_bytes
+    )
 
 
 def to_json(data: dict[str, Any]) -> str:
@@ -124,6 +185,8 @@ def to_markdown(data: dict[str, Any]) -> str:
         f"{', '.join(data['models']) or 'none'}.*",
         "",
     ]
+    for warning in data.get("warnings", []):
+        lines += [f"> Note: {_md_line(warning)}", ""]
     if data.get("brief"):
         lines += [f"## {BRIEF_TITLE}", "", data["brief"]["summary"], ""]
     for section in data["sections"]:
