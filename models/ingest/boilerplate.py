@@ -248,8 +248,11 @@ def strip_boilerplate(blocks: Sequence[Block]) -> tuple[list[Block], list[str]]:
             out.append(block)
             out_pos.append(i)
             continue
-        if is_furniture(text) or is_credit(text) or _is_embedded_post(text):
+        if is_furniture(text) or _is_embedded_post(text):
             continue
+        if is_credit(text) and (len(text.split()) <= 2 or not is_caption(text)):
+            continue  # "Getty", "REUTERS/Kai Pfaffenbach"; "Photo: Rail Press Agency" stays
+
         if is_contributed(text):
             notes.append((i, text))
             continue

@@ -47,7 +47,9 @@ _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "shift_jis": "cp932", "euc_
 
 _SAMPLE = 65536
 _CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13, 27}
+_CONTROL_DELETE = bytes(sorted(_CONTROL_BYTES))
 
+_ANY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # ESC sequences (CSI, OSC, DCS/PM/APC strings, two-byte escapes), then any C0
 # control other than tab and newline, DEL and the C1 range.
 _ESCAPES = re.compile(
@@ -115,6 +117,8 @@ def clean_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\f", "\n\n").replace("\v", "\n")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n").replace("\x85", "\n")
+    if _ANY_CONTROL.search(text) is None:
+        return text  # the common case: one scan for a character class, no substitution
     return _ESCAPES.sub("", text)
 
 
@@ -125,7 +129,8 @@ def _refuse_binary(data: bytes, name: str) -> None:
     if b"\x00" in data:
         raise InputError(f"{name} looks like a binary file (it contains NUL bytes), not text")
     sample = data[:_SAMPLE]
-    controls = sum(1 for byte in sample if byte in _CONTROL_BYTES)
+    # bytes.translate deletes in C: ~100x faster than counting byte by byte in Python.
+    controls = len(sample) - len(sample.translate(None, _CONTROL_DELETE))
     if sample and controls / len(sample) > 0.1:
         raise InputError(f"{name} looks like a binary file (mostly control bytes), not text")
 
