@@ -288,3 +288,30 @@ async def test_support_far_down_the_section_is_scrolled_to(tmp_path: Path) -> No
         await wait_for(pilot, lambda: view(app).scroll_y > 0)
         assert styled(paragraphs(app)[1], SUPPORT_STYLE) == ["The dam will be removed in 2030."]
     app.service.close()
+
+
+class Garbles(Prefix):
+    """A translator double that changes one number: 1,500 becomes 1,900."""
+
+    def translate(
+        self, texts: Sequence[str], *, cancel: threading.Event | None = None
+    ) -> list[str]:
+        return [t.replace("1,500", "1,900") for t in super().translate(texts)]
+
+
+async def test_a_translation_shows_its_flags_in_the_bilingual_view(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(Source, "translator", lambda self, s, t: Garbles(s, t))
+    app = make_app(tmp_path, lang="de")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: view(app).settled and bool(view(app).query(".check")))
+        check = view(app).query_one(".check", Static)
+        assert str(check.content) == (
+            "check: 1,900 not in the section; 1,500 of the section missing"
+        )
+        pairs = [p for p in view(app).query(ParagraphPair) if "pair-title" not in p.classes]
+        assert "1,900" in pairs[0].translated
+    app.service.close()

@@ -205,7 +205,7 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
             self.query_one(OutputPane).show_output(output)
         else:
             self.query_one(OriginalView).show_translation(
-                Translation(self.lang_label(output.key.lang), output.paragraphs)
+                Translation(self.lang_label(output.key.lang), output.paragraphs, flags=output.flags)
             )
 
     def _refresh_marks(self) -> None:

@@ -17,8 +17,9 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from models.fidelity.flags import Flag, describe
 from models.ingest.article import Section
-from tui.marks import Mark, marked
+from tui.marks import FLAG_STYLE, Mark, flag_marks, marked, paragraph_offsets
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Translation:
     lang: str
     paragraphs: tuple[str, ...] = ()
     status: str | None = None  # "translating…" or a failure message while no paragraphs
+    flags: tuple[Flag, ...] = ()  # what the translation changed or dropped (models.fidelity)
 
 
 def plain(text: str) -> Content:
@@ -153,13 +155,30 @@ class OriginalView(VerticalScroll, can_focus=True):
         )
         if not translation.paragraphs:
             yield Static(plain(translation.status or ""), classes="notice")
+        if translation.flags:  # "check: 3 million not in the section"
+            yield Static(plain(describe(translation.flags)), classes="check")
+        flagged = _per_paragraph(translation)
         pairs = zip_longest(section.paragraphs, translation.paragraphs, fillvalue="")
         for index, (paragraph, translated) in enumerate(pairs):
+            own = self._translated_marks.get(index, ())
             yield ParagraphPair(
                 paragraph,
                 translated,
-                marks=(self._marks.get(index, ()), self._translated_marks.get(index, ())),
+                marks=(self._marks.get(index, ()), flagged.get(index, ()) + own),
             )
+
+
+def _per_paragraph(translation: Translation) -> dict[int, tuple[Mark, ...]]:
+    """The translation's flags as marks per paragraph (flag offsets are into the text)."""
+    marks: dict[int, tuple[Mark, ...]] = {}
+    offsets = paragraph_offsets(translation.paragraphs)
+    for start, end, style in flag_marks(translation.flags):
+        for index, (offset, paragraph) in enumerate(
+            zip(offsets, translation.paragraphs, strict=True)
+        ):
+            if offset <= start < offset + len(paragraph):
+                marks[index] = (*marks.get(index, ()), (start - offset, end - offset, style))
+    return marks
 
 
 class ParagraphPair(Static):
@@ -187,8 +206,8 @@ class ParagraphPair(Static):
         cells = []
         for text, spans in zip((original, translated), marks, strict=True):
             cell = Text(text)
-            for start, end, _style in spans:
-                cell.stylize("reverse", start, end)
+            for start, end, style in spans:
+                cell.stylize("underline" if style == FLAG_STYLE else "reverse", start, end)
             cells.append(cell)
         grid.add_row(*cells)
         super().__init__(grid, classes=f"pair {classes}".strip())
