@@ -198,3 +198,23 @@ def test_importing_the_checks_loads_neither_torch_nor_babel() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_support_of_a_translated_summary_comes_from_the_summary_before_translation() -> None:
+    source = (
+        "The ward will reopen next month after repairs.",
+        "Officials said the roof was replaced by volunteers.",
+    )
+    german = ("Die Station öffnet nächsten Monat wieder. Freiwillige haben das Dach erneuert.",)
+    english = ("The ward reopens next month. Volunteers replaced the roof.",)
+    _, alone = annotate(german, source, translation=False, lang="de", source_lang="en")
+    _, aligned = annotate(
+        german, source, translation=False, lang="de", source_lang="en", aligned=english
+    )
+    assert aligned == ((0,), (1,))
+    assert alone != aligned  # across languages the n-grams alone miss it
+    # A summary whose translation split sentences differently keeps its own links.
+    _, other = annotate(
+        german, source, translation=False, lang="de", source_lang="en", aligned=("One.",)
+    )
+    assert other == alone

@@ -243,6 +243,13 @@ class Pipeline:
             )
             for i, t in zip(todo, final, strict=True)
         ]
+        if written == self.source_lang != lang:
+            # The summary before translation shares the section's language: its
+            # sentences give better support links than the translation's.
+            outputs = [
+                self._annotated(out, aligned=_paragraphs(before))
+                for out, before in zip(outputs, summaries, strict=True)
+            ]
         if chosen.cacheable:
             self._store(outputs)
         results.update(zip(todo, outputs, strict=True))
@@ -361,7 +368,7 @@ class Pipeline:
                 )
         self.cache.put_many(rows)
 
-    def _annotated(self, out: Output) -> Output:
+    def _annotated(self, out: Output, aligned: tuple[str, ...] | None = None) -> Output:
         """`out` with its fidelity flags and support links (models.fidelity)."""
         if out.flags or out.support:
             return out
@@ -372,6 +379,7 @@ class Pipeline:
             translation=out.key.kind == TRANSLATION or out.whole,
             lang=out.key.lang,
             source_lang=self.source_lang,
+            aligned=aligned,
         )
         return replace(out, flags=flags, support=support)
 
