@@ -244,6 +244,51 @@ CASES: tuple[Case, ...] = (
         ),
     ),
     Case(
+        "東京都は3月19日、2024年度予算として8兆4530億円を計上したと発表した。小池百合子知事に"
+        "よると、保育士を1,200人増やす。出生数は前年比5.1%減少した。",
+        "ja",
+        "ja",
+        (
+            "東京都は3月19日に8兆4530億円の予算を発表した。",
+            "保育士を1200人増やし、出生数は5.1%減った。",
+        ),
+        (
+            (0, "3月19日", "3月21日", DATE),
+            (0, "8兆4530億円", "9兆円", NUMBER),
+            (1, "1200人", "1500人", NUMBER),
+            (1, "5.1%", "15%", NUMBER),
+        ),
+    ),
+    Case(
+        "서울시는 3월 19일 2024년 예산 45조 원을 발표했다. 오세훈 시장은 보육교사 1,200명을 "
+        "늘리겠다고 말했다.",
+        "ko",
+        "ko",
+        ("서울시는 3월 19일 예산 45조 원을 발표했다.", "오세훈 시장은 보육교사 1200명을 늘린다."),
+        (
+            (0, "3월 19일", "3월 21일", DATE),
+            (0, "45조", "50조", NUMBER),
+            (1, "1200명", "2100명", NUMBER),
+        ),
+    ),
+    Case(
+        "O governo de Lula aprovou em 4 de abril um plano de 2,2 bilhões de reais contra a "
+        "seca. Os reservatórios estão a 27% da capacidade, disse a ministra Marina Silva.",
+        "pt",
+        "pt",
+        (
+            "Lula aprovou em 4 de abril um plano de 2,2 bilhões contra a seca.",
+            "A ministra Marina Silva disse que os reservatórios estão a 27 por cento.",
+        ),
+        (
+            (0, "2,2 bilhões", "3,2 bilhões", NUMBER),
+            (0, "4 de abril", "14 de abril", DATE),
+            (0, "Lula", "Jair Bolsonaro", NAME),
+            (1, "Marina Silva", "Fernando Haddad", NAME),
+            (1, "27 por cento", "37 por cento", NUMBER),
+        ),
+    ),
+    Case(
         # The opening of a real article (models/data, CGTN, 16 April 2020).
         "An article by Chinese President Xi Jinping on global solidarity and cooperation to "
         "battle the COVID-19 pandemic will be published on Thursday. The article by President "

@@ -93,6 +93,9 @@ def test_percentages(text: str, lang: str) -> None:
         ("2020-03-19", "en", (2020, 3, 19)),
         ("Jan. 5", "en", (None, 1, 5)),
         ("in January 2024", "de", (2024, 1, None)),
+        ("3월 19일", "ko", (None, 3, 19)),
+        ("2024년 3월 19일", "ko", (2024, 3, 19)),
+        ("4 de abril de 2024", "pt", (2024, 4, 4)),
     ],
 )
 def test_dates_in_every_language_read_as_one_date(text: str, lang: str, date: tuple) -> None:
@@ -157,3 +160,16 @@ def test_find_all_maps_folded_matches_back_to_the_original() -> None:
     assert [text[a:b] for a, b in spans] == ["São Paulo", "SAO PAULO"]
     assert [text[a:b] for a, b in find_all("東京", text)] == ["東京", "東京"]
     assert find_all("  ", text) == []
+
+
+def test_a_sentence_end_after_a_month_is_not_part_of_the_date() -> None:
+    (date,) = extract("Aprovou em 14 de abril.", "pt")
+    assert date.text == "14 de abril"
+    (date,) = extract("On Jan. 5 it rained.", "en")
+    assert date.text == "Jan. 5"
+
+
+def test_korean_scales_and_hangul_survive_folding() -> None:
+    assert fold("서울") == "서울"
+    assert _numbers("45조 원", "ko") == [{45e12}]
+    assert _numbers("300만 원", "ko") == [{3e6}]

@@ -23,6 +23,9 @@ def _fold_char(char: str) -> str:
         if c in _EXTRA:
             out.append(_EXTRA[c])
             continue
+        if "\uac00" <= c <= "\ud7a3":
+            out.append(c)  # a Hangul syllable: NFKD would split it into its letters
+            continue
         for d in unicodedata.normalize("NFKD", c):
             if not unicodedata.combining(d):
                 out.append(d)

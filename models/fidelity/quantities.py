@@ -141,6 +141,7 @@ class _Patterns:
     words: dict[str, float]
     months: dict[str, int]
     group: str  # the thousands separator of the language ("," in English)
+    wide: frozenset[str]  # full month names, folded
 
 
 @lru_cache(maxsize=32)
@@ -217,6 +218,7 @@ def _patterns(lang: str) -> _Patterns:
         words,
         months,
         rules.group_symbol(lang),
+        wide,
     )
 
 
@@ -256,7 +258,10 @@ def extract(text: str, lang: str = "en") -> list[Mention]:
             found = _read_date(m, patterns.months)
             if found:
                 parts = frozenset(float(x) for d in found for x in d if x is not None)
-                add(*m.span(), kind=DATE, dates=tuple(found), parts=parts)
+                end = m.end()
+                if folded[end - 1] == "." and m.groupdict().get("mname") in patterns.wide:
+                    end -= 1  # "14 de abril." ends a sentence; "Jan. 5" keeps its dot
+                add(m.start(), end, kind=DATE, dates=tuple(found), parts=parts)
     for m in patterns.month_alone.finditer(folded):
         if not free(*m.span()):
             continue

@@ -181,7 +181,7 @@ CJK_DIGITS = {
 }
 CJK_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 CJK_BIG_UNITS = {"万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "兆": 1e12, "만": 1e4, "억": 1e8,
-                 "천": 1e3}
+                 "천": 1e3, "조": 1e12}
 
 # Times: "15:30", "3 p.m.", "15 Uhr", "15h30"; am/pm words, folded.
 PM_WORDS = ("pm", "p.m.", "p.m")
