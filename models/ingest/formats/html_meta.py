@@ -146,15 +146,13 @@ def _dom_bylines(tree: Any) -> list[str]:
 def choose_title(meta: PageMeta, fallback: str = "") -> str:
     """The headline: declared title, else `<title>`, else `fallback`; site names cut off.
 
-    When the page's h1 is one part of the `<title>` ("Museum reopens" in "Museum
-    reopens | City Paper"), the rest is the site's name, whatever its length.
+    When the page's h1 is the first part of the `<title>` ("Museum reopens" in
+    "Museum reopens | City Paper"), the rest is the site's name, whatever its length.
     """
     title = meta.title or meta.title_tag or fallback or (meta.h1[0] if meta.h1 else "")
     parts = [p.strip() for p in _SEPARATOR.split(title)]
-    if len(parts) > 1:
-        for h1 in meta.h1[:2]:
-            if h1 in parts:
-                return h1
+    if len(parts) > 1 and parts[0] in meta.h1[:2]:
+        return parts[0]
     return strip_site_name(title, meta.sites)
 
 
