@@ -59,6 +59,7 @@ class Pipeline:
         self.source_lang = source_lang
         self.fallback_extractive = fallback_extractive
         self.computed = 0
+        self._model_parts: dict[tuple[str, str], str] = {}  # (kind, lang) -> models' part
         # Where the growing text of an output computed alone goes (see `run`).
         self._partial: Callable[[OutputKey, str], None] | None = None
         self.from_cache = 0
@@ -68,22 +69,32 @@ class Pipeline:
     def output_cache_key(self, key: OutputKey) -> str:
         section = self.article.sections[key.section]
         settings = self.provider.settings
-        parts = [f"summarizer={settings.summarizer}@{model_fingerprint(settings.summarizer)}"]
-        if key.kind == SUMMARY and self.source_lang != PIVOT:
-            parts.append(self._translator_part(self.source_lang, PIVOT))
-        if key.lang != self.source_lang:
-            parts.append(self._translator_part(self.source_lang, key.lang))
+        # Fingerprints read the disk: once per session and (kind, language), so that a
+        # key press costs one cache lookup and no stat() of model folders.
+        models = self._model_parts.get((key.kind, key.lang))
+        if models is None:
+            fingerprint = model_fingerprint(settings.summarizer)
+            parts = [f"summarizer={settings.summarizer}@{fingerprint}"]
+            if key.kind == SUMMARY and self.source_lang != PIVOT:
+                parts.append(self._translator_part(self.source_lang, PIVOT))
+            if key.lang != self.source_lang:
+                parts.append(self._translator_part(self.source_lang, key.lang))
+            models = self._model_parts[(key.kind, key.lang)] = "|".join(parts)
         return make_key(
             text=section.text,
             task=Task.SUMMARY if key.kind == SUMMARY else Task.TRANSLATION,
             source_lang=self.source_lang,
             target_lang=key.lang,
             length=key.length,
-            model="|".join(parts),
+            model=models,
             revision=None,
             settings=f"{OUTPUT_FORMAT}|q={settings.quantize}|dev={settings.device}"
             + output_key_part(settings),
         )
+
+    def forget_models(self) -> None:
+        """Read the models' fingerprints again (a model was downloaded or removed)."""
+        self._model_parts.clear()
 
     def _translator_part(self, source: str, target: str) -> str:
         try:

@@ -54,6 +54,7 @@ class Priority(enum.IntEnum):
 VISIBLE, NEXT, OTHER = Priority.VISIBLE, Priority.NEXT, Priority.OTHER
 EXPORT = Priority.NEXT
 PREFETCH_AHEAD = 24  # sections ahead in reading order to precompute
+CANCELLED = "cancelled"  # the error of a download stopped on request
 
 
 @dataclass(order=True)
@@ -276,7 +277,9 @@ class PrecisService:
                     heapq.heappop(self._heap)
                 if self._heap:
                     batch = self._take_batch()
-                    queued = sum(1 for j in self._heap if not j.dropped)
+                    # Every live queued job is in _pending (dropped ones leave it): counting
+                    # the heap for each batch made long exports quadratic.
+                    queued = len(self._pending)
                     break
                 if idle_sent:
                     self._lock.wait()
@@ -412,10 +415,14 @@ class PrecisService:
             try:
                 self.provider.download(model_id, progress, cancel)
             except Cancelled:
-                self._emit(DownloadProgress(model_id, 0, None, True, "cancelled"))
+                self._emit(DownloadProgress(model_id, 0, None, True, CANCELLED))
             except PrecisError as exc:
-                self._emit(DownloadProgress(model_id, 0, None, True, str(exc)))
+                # A transfer cut short by escape may fail with its own error: it was
+                # still cancelled, and that is what the person asked for.
+                error = CANCELLED if cancel.is_set() else str(exc)
+                self._emit(DownloadProgress(model_id, 0, None, True, error))
             else:
+                self._pipeline.forget_models()  # the new model's fingerprint
                 self._emit(DownloadProgress(model_id, 0, None, True))
 
         threading.Thread(target=run, name="precis-download", daemon=True).start()
