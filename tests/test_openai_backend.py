@@ -361,3 +361,13 @@ def test_a_looping_answer_is_retried_once_then_refused(server: FakeOpenAI) -> No
     assert len(server.requests) == 2
     assert "frequency_penalty" not in server.requests[0]
     assert server.requests[1]["frequency_penalty"] > 0
+
+
+def test_cancel_does_not_wait_for_a_slow_plain_answer(server: FakeOpenAI) -> None:
+    server.latency_s = 3.0
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    started = time.perf_counter()
+    with pytest.raises(Cancelled):
+        LLMSummarizer(backend(server)).summarize([SECTION], Length.SHORT, cancel=cancel)
+    assert time.perf_counter() - started < 1.5

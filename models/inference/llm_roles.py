@@ -277,13 +277,13 @@ class LLMTranslator(_LLMRole):
             for p in pieces
         ]
         owner = {k: t for t, ks in enumerate(layout) for k in ks}
-        done: dict[int, str] = {}
+        latest: dict[int, str] = {}  # each piece's text so far (a finished piece: all of it)
 
         def partial(k: int, text: str) -> None:
             if on_partial is not None:
-                t = owner[k]
-                shown = [done.get(j, "") for j in layout[t] if j < k] + [text]
-                on_partial(t, "\n\n".join(s for s in shown if s))
+                latest[k] = text
+                shown = [latest.get(j, "") for j in layout[owner[k]] if j <= k]
+                on_partial(owner[k], "\n\n".join(s for s in shown if s))
 
         answers = self.run(
             prompts,
@@ -295,7 +295,6 @@ class LLMTranslator(_LLMRole):
             on_partial=partial if on_partial is not None else None,
             trim=False,
         )
-        done.update(enumerate(answers))
         return ["\n\n".join(answers[k] for k in ks) for ks in layout]
 
     def _pieces(self, text: str) -> list[str]:

@@ -149,12 +149,25 @@ class OpenAIChat:
             return self._client
 
     def _plain(self, client: Any, request: dict[str, Any], cancel: threading.Event) -> Completion:
-        try:
-            response = client.chat.completions.create(**request)
-        except Exception as exc:
-            raise self._error(exc) from None
-        if cancel.is_set():
-            raise Cancelled()
+        # The request runs in a helper thread so that `cancel` is seen within 50 ms; a
+        # cancelled request is left to finish (or time out) on its own.
+        box: dict[str, Any] = {}
+
+        def call() -> None:
+            try:
+                box["response"] = client.chat.completions.create(**request)
+            except Exception as exc:
+                box["error"] = exc
+
+        helper = threading.Thread(target=call, name="precis-openai", daemon=True)
+        helper.start()
+        while helper.is_alive():
+            helper.join(0.05)
+            if cancel.is_set():
+                raise Cancelled()
+        if "error" in box:
+            raise self._error(box["error"])
+        response = box["response"]
         choices = getattr(response, "choices", None) or []
         if not choices or choices[0].message is None:
             raise ModelError(f"{self.describe()} answered without a message")
