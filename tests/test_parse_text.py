@@ -199,3 +199,80 @@ def test_lines_of_a_hundred_thousand_characters() -> None:
     assert "".join(p for s in article.sections[:-1] for p in s.paragraphs).count("abcdefghij") == (
         10_000
     )
+
+
+# Defect classes of text pasted from web pages, in several languages.
+
+
+def test_timestamps_read_times_and_code_lines_are_not_headings() -> None:
+    text = (
+        "A ferry terminal opens on the north shore\n\n"
+        f"{body(2)}\n\n"
+        "November 14, 2022 10:42 AM GMT+1 Updated 3 hours ago\n\n"
+        f"{body(2, 1)}\n\n"
+        "4 MIN READ\n\n"
+        f"{body(2, 2)}\n\n"
+        "return total + fee\n\n"
+        f"{body(2, 3)}\n"
+    )
+    article = parse_text(text)
+    assert [s.title for s in article.sections][:1] == [""]
+    titles = [s.title for s in article.sections]
+    for line in ("November 14, 2022", "4 MIN READ", "return total + fee"):
+        assert not any(line in t for t in titles)
+    assert not any("4 MIN READ" in p for s in article.sections for p in s.paragraphs)
+
+
+def test_list_items_and_wrapped_fragments_are_not_headings() -> None:
+    text = (
+        "Neue Busse für die Stadt\n\n"
+        f"{body(2)}\n\n"
+        "- Linie 4 zum Bahnhof\n\n"
+        f"{body(2, 1)}\n\n"
+        "Seit\n\n"
+        "dem Frühjahr fahren die ersten Busse elektrisch durch die Innenstadt.\n\n"
+        '"Was\n\n'
+        f"{body(2, 2)}\n"
+    )
+    titles = [s.title for s in parse_text(text).sections]
+    assert "- Linie 4 zum Bahnhof" not in titles
+    assert "Seit" not in titles
+    assert '"Was' not in titles
+
+
+def test_a_question_is_a_heading_where_the_article_has_headings() -> None:
+    text = (
+        "Neue Busse für die Stadt\n\n"
+        f"{body(2)}\n\n"
+        "Die Kosten\n\n"
+        f"{body(2, 1)}\n\n"
+        "Was bedeutet das für Pendler?\n\n"
+        f"{body(2, 2)}\n"
+    )
+    titles = [s.title for s in parse_text(text).sections]
+    assert titles == ["", "Die Kosten", "Was bedeutet das für Pendler?"]
+
+
+@pytest.mark.parametrize(
+    ("opening", "dateline"),
+    [
+        ("GENEVA (Reuters) - ", "GENEVA (Reuters)"),
+        ("FRANKFURT, Jan 25 (Reuters) - ", "FRANKFURT, Jan 25 (Reuters)"),
+        ("PARIS (AFP) – ", "PARIS (AFP)"),
+    ],
+)
+def test_wire_dateline_is_the_dateline(opening: str, dateline: str) -> None:
+    article = parse_text(f"Ferry terminal opens\n\n{opening}{body(2)}\n\n{body(2, 2)}")
+    assert article.dateline == dateline
+    assert article.sections[0].paragraphs[0] == body(2)
+
+
+def test_byline_lines_in_german_and_chinese_are_bylines() -> None:
+    de = parse_text(f"Neue Busse\n\nVon Anna Schmidt, Jan Meier und Eva Roth, NDR\n\n{body(3)}")
+    assert de.byline == "Von Anna Schmidt, Jan Meier und Eva Roth, NDR"
+    zh_body = (
+        "记者近日从市交通局获悉，今年全市将新增公交专用道五十公里，进一步缓解早晚高峰的拥堵状况。"
+    )
+    zh = parse_text(f"公交专用道\n\n半月谈记者 史卫燕\n\n{zh_body}")
+    assert zh.byline == "半月谈记者 史卫燕"
+    assert zh.sections[0].paragraphs == (zh_body,)

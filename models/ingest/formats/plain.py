@@ -72,8 +72,9 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 def mark_headings(blocks: Sequence[Block]) -> list[Block]:
-    """Turn title-like paragraphs that are followed by body text into headings."""
+    """Turn heading-like paragraphs that are followed by body text into headings."""
     out = list(blocks)
+    questions: list[int] = []
     following: str | None = None  # the next paragraph's text, looking backwards
     for i in range(len(out) - 1, -1, -1):
         block = out[i]
@@ -82,13 +83,54 @@ def mark_headings(blocks: Sequence[Block]) -> list[Block]:
         if (
             following is not None
             and not is_title_like(following)
-            and is_title_like(block.text)
-            and not is_byline(block.text)
-            and not is_dateline(block.text)
+            and not _continues(following)
+            and is_heading_line(block.text)
         ):
-            out[i] = Block("heading", block.text)
+            if ends_sentence(block.text, "?"):
+                questions.append(i)
+            else:
+                out[i] = Block("heading", block.text)
         following = block.text
+    # A short question is a heading in an article that has headings ("Was bedeutet das?"),
+    # and a one-line paragraph in one that has none ("Why now?").
+    if any(b.kind == "heading" for b in out):
+        for i in questions:
+            out[i] = Block("heading", out[i].text)
     return out
+
+
+# A line of code: assignments, calls, braces, statement ends, comment markers.
+_CODE = re.compile(r"[={}<>]|;\s*$|\w\(|\)\s*$|^\s*(?:#|//|/\*|\$ )|::|->|=>")
+# A date with a time, or a relative time: "November 14, 2022 10:42 AM GMT+1", "3 hours ago".
+_TIMESTAMP = re.compile(
+    r"\b\d{1,2}:\d{2}\b|\b\d+ (?:min(?:ute)?s?|hours?|days?|weeks?) ago\b"
+    r"|\b(?:updated|published|posted|aktualisiert|veröffentlicht)\b",
+    re.IGNORECASE,
+)
+_OPENING_MARK = "\"'“‘„«‚‹(["
+
+
+def is_heading_line(text: str) -> bool:
+    """A line shaped like a heading: short, no sentence end (a question is fine), not
+    a byline, dateline, timestamp, list item, line of code or wrapped fragment."""
+    if is_byline(text) or is_dateline(text) or _TIMESTAMP.search(text):
+        return False
+    if _LIST_ITEM.match(text) or _CODE.search(text) or text[:1] in _OPENING_MARK:
+        return False
+    first = text[:1]
+    if first.isalpha() and first.islower():
+        return False  # the tail of a sentence broken over lines
+    if len(text.split()) == 1 and not CJK_CHAR.search(text) and len(text) < 4:
+        return False
+    if ends_sentence(text, "?") and not ends_sentence(text, ".!"):
+        return len(text.split()) <= 12 and len(text) <= 100
+    return is_title_like(text)
+
+
+def _continues(text: str) -> bool:
+    """Whether a paragraph starts mid-sentence (lower case): the line above is no heading."""
+    first = text.lstrip()[:1]
+    return first.isalpha() and first.islower()
 
 
 def _is_title(text: str) -> bool:
