@@ -173,3 +173,11 @@ def test_korean_scales_and_hangul_survive_folding() -> None:
     assert fold("서울") == "서울"
     assert _numbers("45조 원", "ko") == [{45e12}]
     assert _numbers("300만 원", "ko") == [{3e6}]
+
+
+def test_products_of_scales_compare_equal_to_the_digits() -> None:
+    from models.fidelity.flagger import check_summary
+
+    source = "They spent 0.07万 yuan, 0.07亿 yuan, 1.1 million dollars and 2.2 million euros."
+    summary = "They spent 700 yuan, 7,000,000 yuan, 1,100,000 dollars and 2,200,000 euros."
+    assert check_summary(summary, source) == []

@@ -23,7 +23,7 @@ from models.text import CJK_CHAR
 # A word in a cased script; apostrophes and hyphens inside it ("O'Brien", "Jean-Luc").
 # Dotted acronyms ("U.S.", "D.C.") are one word.
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_](?:[\w'’-]*[^\W_])?")
-_SENTENCE_END = re.compile(r"[.!?。！？:;…\"“”«»()\[\]\n]\s*$")
+_SENTENCE_END = frozenset('.!?。！？:;…"“”«»()[]\n')
 # Languages that capitalise common nouns: a lone capitalised word is no evidence.
 _NOUNS_CAPITALISED = frozenset({"de", "lb", "gsw", "bar"})
 # fmt: off
@@ -144,8 +144,13 @@ def initials(words: Iterable[str]) -> str:
 
 
 def _opens_sentence(text: str, start: int) -> bool:
-    before = text[:start]
-    return not before.strip() or _SENTENCE_END.search(before) is not None
+    # Walk back over the spaces only: reading all the text before would be quadratic.
+    i = start - 1
+    while i >= 0 and text[i].isspace():
+        if text[i] == "\n":
+            return True
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_END
 
 
 class NameIndex:

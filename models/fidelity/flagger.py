@@ -31,13 +31,15 @@ def check_summary(
     names = NameIndex(source, source_lang or lang)
     mentions = extract(summary, lang)
     flags = _added(mentions, inventory)
-    taken = [(m.start, m.end) for m in mentions]  # "März" in a date is not a name
+    taken = bytearray(len(summary) + 1)  # "März" in a date is not a name
+    for mention in mentions:
+        taken[mention.start : mention.end] = b"\x01" * (mention.end - mention.start)
     found = find_names(summary, lang)
     runs: dict[int, list[str]] = {}
     for name in found:
         runs.setdefault(name.run, []).append(name.text)
     for name in found:
-        if any(a < name.end and name.start < b for a, b in taken):
+        if taken.find(1, name.start, name.end) >= 0:
             continue
         if not names.has(name.text) and not names.has_run(runs[name.run]):
             flags.append(Flag(name.text, NAME_FLAG, name.start, name.end))

@@ -9,7 +9,8 @@ for "March 19, 2020"), and 12- or 24-hour clocks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from models.fidelity import rules
@@ -25,6 +26,7 @@ class Inventory:
     times: frozenset[float]
     mentions: tuple[Mention, ...]
     weekdays: frozenset[int] = frozenset()
+    _sorted: list[float] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, text: str, lang: str) -> Inventory:
@@ -42,9 +44,26 @@ class Inventory:
         return cls(frozenset(values), tuple(dates), frozenset(times), mentions, frozenset(weekdays))
 
     def has_number(self, mention: Mention) -> bool:
-        return any(
-            _close(value, known, mention) for value in mention.values for known in self.values
-        )
+        if mention.values & self.values:
+            return True
+        if not mention.rounded and mention.approx is None:
+            return False
+        # Only source values within a unit or so of the number can match: a window of
+        # the sorted values, not all of them.
+        ordered = self._ordered()
+        for value in mention.values:
+            reach = max([last_place(value), *(p for v, p in mention.places if v == value)])
+            low = bisect_left(ordered, value - 2 * reach)
+            high = bisect_right(ordered, value + 2 * reach)
+            if any(_close(value, known, mention) for known in ordered[low:high]):
+                return True
+        return False
+
+    def _ordered(self) -> list[float]:
+        if self._sorted is None:
+            object.__setattr__(self, "_sorted", sorted(self.values))
+        assert self._sorted is not None
+        return self._sorted
 
     def has_date(self, mention: Mention) -> bool:
         if mention.weekdays:

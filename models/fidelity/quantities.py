@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from models.fidelity import rules
 from models.fidelity.fold import fold, fold_with_map
@@ -236,20 +237,25 @@ def extract(text: str, lang: str = "en") -> list[Mention]:
     """Every number, amount, percentage, date and time in `text`, in order."""
     folded, origin = fold_with_map(text)
     patterns = _patterns((lang or "en").lower())
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(folded) + 1)  # 1 where a mention was found: O(span) checks
     mentions: list[Mention] = []
 
     def free(start: int, end: int) -> bool:
-        return all(end <= a or start >= b for a, b in taken)
+        return taken.find(1, start, end) < 0
 
-    def add(start: int, end: int, **fields: object) -> None:
-        taken.append((start, end))
+    def add(start: int, end: int, **fields: Any) -> None:
+        taken[start:end] = b"\x01" * (end - start)
+        # 0.07 * 1e4 is 700.0000000000001: twelve digits make equal values equal.
+        if "values" in fields:
+            fields["values"] = frozenset(_clean(v) for v in fields["values"])
+        if "places" in fields:
+            fields["places"] = tuple((_clean(v), p) for v, p in fields["places"])
         if fields.get("kind") == NUMBER:
             before = patterns.approximator.search(folded, max(0, start - 24), start)
             if before is not None:
                 fields["approx"] = rules.APPROXIMATORS[before.group("approx")]
         o_start, o_end = origin[start], origin[end - 1] + 1
-        mentions.append(Mention(text[o_start:o_end], start=o_start, end=o_end, **fields))  # type: ignore[arg-type]
+        mentions.append(Mention(text[o_start:o_end], start=o_start, end=o_end, **fields))
 
     for pattern in patterns.dates:
         for m in pattern.finditer(folded):
@@ -328,6 +334,10 @@ def extract(text: str, lang: str = "en") -> list[Mention]:
         )
     mentions.sort(key=lambda x: x.start)
     return mentions
+
+
+def _clean(value: float) -> float:
+    return float(f"{value:.12g}")
 
 
 def _read_date(
