@@ -371,3 +371,39 @@ def test_cancel_does_not_wait_for_a_slow_plain_answer(server: FakeOpenAI) -> Non
     with pytest.raises(Cancelled):
         LLMSummarizer(backend(server)).summarize([SECTION], Length.SHORT, cancel=cancel)
     assert time.perf_counter() - started < 1.5
+
+
+def test_translator_openai_with_another_summarizer(server: FakeOpenAI, tmp_path: Path) -> None:
+    """`--summarizer extractive --translator openai:test`: the server translates."""
+    from models.cache.results import ResultCache
+    from models.ingest.sources import read_article
+    from models.service.events import SUMMARY, TRANSLATION, Output, OutputKey
+    from models.service.provider import ModelProvider
+    from models.service.scheduler import PrecisService
+
+    article_path = tmp_path / "a.md"
+    article_path.write_text(ARTICLE, encoding="utf-8")
+    settings = Settings(
+        summarizer="extractive",
+        translator="openai:test",
+        lang="de",
+        openai_base_url=server.base_url,
+        cache_path=tmp_path / "c.sqlite3",
+    )
+    service = PrecisService(
+        read_article(str(article_path)),
+        ModelProvider(settings),
+        ResultCache(None, max_bytes=10_000_000),
+        source_lang="en",
+        prefetch=False,
+    )
+    try:
+        keys = [OutputKey(i, "de", SUMMARY, Length.SHORT) for i in range(3)]
+        keys.append(OutputKey(0, "de", TRANSLATION))
+        outputs = service.compute(keys)
+    finally:
+        service.close()
+    assert all(isinstance(o, Output) for o in outputs)
+    assert [o.text for o in outputs if isinstance(o, Output)] == [DEFAULT_REPLY] * 4
+    assert all("into German" in r["messages"][-1]["content"] for r in server.requests)
+    assert service.provider.describe().split(" | ")[1] == "openai:test"
