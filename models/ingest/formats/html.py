@@ -126,15 +126,20 @@ def page_title(html: str) -> str:
 def _blocks(body: Any, titles: set[str], captions: dict[str, str]) -> list[Block]:
     """The extracted tree as blocks, in order; links to other pages left out."""
     blocks: list[Block] = []
-    if body.text and body.text.strip():
-        blocks.append(Block("paragraph", _text(body.text)))
     _walk(body, titles, captions, blocks)
     return blocks
 
 
 def _walk(parent: Any, titles: set[str], captions: dict[str, str], out: list[Block]) -> None:
+    # Text and inline elements (links, emphasis) between blocks form paragraphs of their
+    # own: "<item>Congratulations to ... <list>...</list></item>" keeps its first line.
+    run: list[str] = [parent.text or ""]
     for element in parent:
         tag = element.tag
+        if tag in _INLINE or tag == "lb":
+            run.extend((_inline_text(element), element.tail or ""))
+            continue
+        _flush(run, out)
         if tag == "head":
             text = _text(_inline_text(element))
             if not text or _key(text) in titles:
@@ -153,14 +158,17 @@ def _walk(parent: Any, titles: set[str], captions: dict[str, str], out: list[Blo
             out.extend(_captions(element, captions, nested=True))
         elif tag == "graphic":
             out.extend(_captions(element, captions))
-        elif tag in _INLINE:  # a link or emphasis standing alone between blocks
-            text = _text(_inline_text(element))
-            if text:
-                out.append(Block("paragraph", text))
         else:  # list, table, a cell or item holding paragraphs: look inside
             _walk(element, titles, captions, out)
-        if element.tail and element.tail.strip():
-            out.append(Block("paragraph", _text(element.tail)))
+        run.append(element.tail or "")
+    _flush(run, out)
+
+
+def _flush(run: list[str], out: list[Block]) -> None:
+    text = _text("".join(run))
+    if text:
+        out.append(Block("paragraph", text))
+    run.clear()
 
 
 def _captions(element: Any, captions: dict[str, str], *, nested: bool = False) -> list[Block]:
