@@ -338,7 +338,25 @@ def test_captions_and_credits_are_never_picked(caption: str) -> None:
 @pytest.mark.parametrize(
     "sentence",
     [
+        "PUBLISHED: . 12:34 EST, 1 March 2013 .",
+        "By . Daily Mail Reporter .",
+        "Follow @jsmith on Twitter.",
+        "(With input from Xinhua)",
+        "Additional reporting by Li Wei in Beijing.",
+        "Copyright 2024 The Times. All rights reserved.",
+        "Editor's note: this story has been updated.",
+    ],
+)
+def test_credit_lines(sentence: str) -> None:
+    assert is_credit(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
         LEAD,
+        "By Monday, the river had fallen to its usual level.",
+        "Updated figures show the damage was smaller than feared.",
         "Sources said the photo was taken on Monday.",
         "The credit union reopened its branch after the floods.",
         "LONDON (Reuters) - The Bank of England held rates on Thursday.",

@@ -32,10 +32,11 @@ _PATTERNS = (
     r"^[(\[]?with (?:additional )?(?:input|inputs|reporting) from\b",
     r"^[(\[]?(?:editor'?s note|correction|update)\s*:",
     r"^this (?:story|article|report) (?:has been|was) (?:updated|corrected|amended)\b",
+    r"^(?:published|updated|last (?:updated|modified))\s*:|^by\s*\.\s",
     # Page furniture.
     r"\ball rights reserved\b|^copyright\b|©",
     r"\bscroll down for (?:the )?video\b|^click here\b|^read more\b|^related\s*:|^see also\b",
-    r"^(?:sign up|subscribe) (?:for|to)\b|^follow (?:us|\w+(?: \w+)?) on "
+    r"^(?:sign up|subscribe) (?:for|to)\b|^follow (?:us|@?\w+(?: \w+)?) on "
     r"(?:twitter|facebook|instagram|x|threads|bluesky)\b|^advertisement$|^share this\b",
 )
 _CREDIT = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
