@@ -516,14 +516,109 @@ def evaluate_translations(verbose: bool = False) -> dict[str, int]:
     return counts
 
 
+# Written after the flagger was otherwise finished, as a smaller, fairer check of how
+# the figures above carry over; reported on their own line. Its first run found one
+# bug, a possessive acronym ("ESA's" for the European Space Agency) flagged as a name:
+# 90 % clean and 88 % flag precision before that fix, 100 % after it.
+HELD_OUT: tuple[Case, ...] = (
+    Case(
+        "Police in Manchester arrested three men on Saturday after a car was driven into a "
+        "crowd outside the Etihad Stadium, injuring 14 people. Greater Manchester Police said "
+        "the driver, a 34-year-old from Salford, had been detained at the scene. Two of the "
+        "injured remain in hospital in a serious condition.",
+        "en",
+        "en",
+        (
+            "Three men were arrested after a car hit a crowd outside the Etihad Stadium in "
+            "Manchester, injuring 14 people.",
+            "The 34-year-old driver from Salford was detained at the scene, police said.",
+            "Two people are still in hospital in a serious condition.",
+        ),
+        (
+            (0, "14 people", "41 people", NUMBER),
+            (0, "Etihad Stadium", "Old Trafford", NAME),
+            (1, "34-year-old", "43-year-old", NUMBER),
+            (1, "Salford", "Bolton", NAME),
+            (2, "Two people", "Four people", NUMBER),
+        ),
+    ),
+    Case(
+        "Apple reported revenue of $94.8 billion for the quarter ending April 1, down 3% from "
+        "a year earlier, chief executive Tim Cook said on Thursday. iPhone sales rose to "
+        "$51.3 billion, while Mac sales fell 31% to $7.2 billion.",
+        "en",
+        "en",
+        (
+            "Apple's quarterly revenue fell 3% to $94.8bn, Tim Cook said.",
+            "iPhone sales climbed to $51.3bn but Mac sales dropped 31 per cent.",
+        ),
+        (
+            (0, "3%", "5%", NUMBER),
+            (0, "$94.8bn", "$98.4bn", NUMBER),
+            (0, "Tim Cook", "Luca Maestri", NAME),
+            (1, "$51.3bn", "$53.1bn", NUMBER),
+            (1, "31 per cent", "13 per cent", NUMBER),
+        ),
+    ),
+    Case(
+        "The European Space Agency launched its Juice probe from Kourou in French Guiana on "
+        "April 14, 2023. The spacecraft will reach Jupiter in July 2031 after an eight-year "
+        "journey of 6.6 billion kilometres.",
+        "en",
+        "en",
+        (
+            "ESA's Juice probe lifted off from French Guiana on 14 April 2023.",
+            "It will arrive at Jupiter in 2031 after travelling 6.6 billion km.",
+        ),
+        (
+            (0, "14 April 2023", "13 April 2023", DATE),
+            (0, "French Guiana", "Cape Canaveral", NAME),
+            (1, "2031", "2030", DATE),
+            (1, "6.6 billion", "6.8 billion", NUMBER),
+            (1, "Jupiter", "Saturn", NAME),
+        ),
+    ),
+    Case(
+        "Der Bundestag hat am Freitag mit 399 zu 213 Stimmen das Heizungsgesetz beschlossen. "
+        "Wirtschaftsminister Robert Habeck sprach von einem wichtigen Schritt; ab 2024 sollen "
+        "neue Heizungen zu 65 Prozent mit erneuerbarer Energie betrieben werden.",
+        "de",
+        "de",
+        (
+            "Der Bundestag beschloss das Heizungsgesetz mit 399 zu 213 Stimmen.",
+            "Robert Habeck lobte das Gesetz: Ab 2024 müssen neue Heizungen zu 65 Prozent "
+            "erneuerbar laufen.",
+        ),
+        (
+            (0, "399", "369", NUMBER),
+            (1, "Robert Habeck", "Christian Lindner", NAME),
+            (1, "2024", "2025", DATE),
+            (1, "65 Prozent", "56 Prozent", NUMBER),
+        ),
+    ),
+    Case(
+        "La Fiscalía de Madrid investiga la muerte de 7.291 ancianos en residencias durante "
+        "marzo y abril de 2020, según el exconsejero Alberto Reyero.",
+        "es",
+        "es",
+        ("Unos 7.300 ancianos murieron en residencias de Madrid en la primavera de 2020.",),
+        (
+            (0, "7.300", "9.300", NUMBER),
+            (0, "2020", "2021", DATE),
+            (0, "Madrid", "Barcelona", NAME),
+        ),
+    ),
+)
+
+
 def _covers(flag: Flag, start: int, end: int) -> bool:
     return flag.start is not None and flag.end is not None and flag.start < end and start < flag.end
 
 
-def evaluate(verbose: bool = False) -> dict[str, dict[str, int]]:
+def evaluate(verbose: bool = False, cases: tuple[Case, ...] = CASES) -> dict[str, dict[str, int]]:
     """Counts per language pair and overall (key "all")."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for case in CASES:
+    for case in cases:
         pair = case.lang if case.lang == case.source_lang else f"{case.source_lang}>{case.lang}"
         for key in (pair, "all"):
             counts[key]["clean"] += len(case.clean)
@@ -584,6 +679,13 @@ def main() -> int:
         f"flag precision {_pct(t['flags_right'], t['flags'])}; "
         f"changed number/date caught {_pct(changed, changes)}; "
         f"dropped number caught {_pct(t['drop_caught'], t['drop_errors'])}"
+    )
+    h = evaluate(args.verbose, HELD_OUT)["all"]
+    print(
+        f"held out ({len(HELD_OUT)} cases): clean, no flag {_pct(h['clean_ok'], h['clean'])}; "
+        f"flag precision {_pct(h['flags_right'], h['flags'])}; "
+        f"number/date recall {_pct(h['number_caught'], h['number_errors'])}; "
+        f"name recall {_pct(h['name_caught'], h['name_errors'])}"
     )
     c = counts["all"]
     precision = c["flags_right"] / c["flags"] if c["flags"] else 1.0

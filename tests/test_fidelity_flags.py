@@ -85,7 +85,7 @@ def test_names_under_another_case_inflection_or_script_are_not_flagged() -> None
 
 def test_dotted_acronyms_titles_and_demonyms_are_not_false_alarms() -> None:
     source = "The United States and France met. John Smith of the U.K. spoke in Paris."
-    summary = "The U.S. and the UK met. French officials and Mr. Smith spoke."
+    summary = "The U.S. and the UK met. French officials and Mr. Smith spoke. The US's envoy."
     assert check_summary(summary, source) == []
     flags = check_summary("Officials met in Washington, D.C.", source)
     assert [f.text for f in flags] == ["Washington", "D.C."]

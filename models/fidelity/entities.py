@@ -21,6 +21,7 @@ from models.fidelity.fold import fold, transliterate
 from models.text import CJK_CHAR
 
 # A word in a cased script; apostrophes and hyphens inside it ("O'Brien", "Jean-Luc").
+_POSSESSIVE = re.compile(r"['’]s?$")
 # Dotted acronyms ("U.S.", "D.C.") are one word.
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_](?:[\w'’-]*[^\W_])?")
 _SENTENCE_END = frozenset('.!?。！？:;…"“”«»()[]\n')
@@ -170,6 +171,7 @@ class NameIndex:
 
     def has(self, name: str) -> bool:
         """Whether the source names `name` (ignoring case, accents, inflection, script)."""
+        name = _POSSESSIVE.sub("", name)  # "ESA's" is ESA
         key = fold(name).replace(".", "")
         if key in self.folded or (name.isupper() and key in self.acronyms):
             return True
