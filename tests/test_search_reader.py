@@ -225,6 +225,9 @@ async def test_search_is_accent_and_case_insensitive_and_jumps_across_sections(
         bar = app._reader.query_one(SearchBar)
         count = str(bar.query_one("#search-count", Static).content)
         assert count == "1/2 · 2 matches in 2 sections"
+        # The bar is on screen, above the footer, not under it.
+        footer = app._reader.query_one("Footer")
+        assert bar.region.height == 1 and bar.region.y < footer.region.y
         assert styled(paragraphs(app)[0], MATCH_STYLE) == ["São Paulo"]
         await pilot.press("n")
         await wait_for(pilot, lambda: app._reader.section == 1 and view(app).settled)

@@ -25,7 +25,6 @@ class SearchBar(Horizontal):
     SearchBar {
         display: none;
         height: 1;
-        dock: bottom;
         background: $panel;
     }
     SearchBar.-open {
