@@ -104,3 +104,34 @@ def test_the_export_carries_the_brief_in_json_and_markdown(tmp_path: Path) -> No
     assert f"## Brief\n\n{brief.text}\n" in markdown
     with _service(tmp_path) as service:
         assert export_data(service, lang="en", length=Length.SHORT)["brief"] is None
+
+
+def test_precis_export_brief_on_the_command_line(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    article = tmp_path / "budget.md"
+    article.write_text(
+        "# Paris budget\n\n"
+        + "\n\n".join(f"## Part {i}\n\n{text}" for i, text in enumerate(SECTIONS)),
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "PRECIS_CACHE": str(tmp_path / "c.db"),
+        "PRECIS_CONFIG": str(tmp_path / "none.toml"),
+        "HF_HUB_OFFLINE": "1",
+    }
+    args = ["export", "--summarizer", "extractive", "--format", "json", "--brief", str(article)]
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["brief"]["summary"] in " ".join(SECTIONS)
+    assert data["brief"]["flags"] == []
+    for section in data["sections"]:
+        assert section["flags"] == []  # extractive: every sentence is the section's own
+        assert all(links for links in section["support"])
