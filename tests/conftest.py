@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -29,6 +30,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # Quantized loads in tests must not write int8 weight files into the user's cache;
 # tests of that cache pass their own folder.
 os.environ.setdefault("PRECIS_INT8_CACHE", "off")
+# Pickle checkpoints converted to safetensors (models.inference.weights) go to a
+# folder of this test run, never into the user's cache.
+os.environ.setdefault("PRECIS_CONVERTED_DIR", tempfile.mkdtemp(prefix="precis-test-converted-"))
 # Nor CTranslate2 conversions: with its cache off, engine "auto" runs transformers;
 # tests of the CTranslate2 engine (tests/test_engines.py) pass their own folder.
 os.environ.setdefault("PRECIS_CT2_CACHE", "off")

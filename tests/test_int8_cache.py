@@ -62,12 +62,15 @@ def test_cached_model_generates_the_same_tokens(
     quantized = torch.ao.nn.quantized.dynamic.Linear
     kinds = [type(m).__name__ for m in fresh.model.modules()]
     assert kinds == [type(m).__name__ for m in cached.model.modules()]
-    assert isinstance(cached.model.lm_head, quantized)  # as quantize_dynamic does
-    assert not any(type(m) is torch.nn.Linear for m in cached.model.modules())
-    # Embeddings stay tied as in the checkpoint.
+    assert any(isinstance(m, quantized) for m in cached.model.modules())
+    # Every Linear int8 but the output projection, float32 as in a fresh quantization.
+    plain = [n for n, m in cached.model.named_modules() if type(m) is torch.nn.Linear]
+    assert plain == ["lm_head"]
+    # Embeddings (and the output projection) stay tied as in the checkpoint.
     inner = cached.model.model
     assert inner.encoder.embed_tokens.weight is inner.shared.weight
     assert inner.decoder.embed_tokens.weight is inner.shared.weight
+    assert cached.model.lm_head.weight is inner.shared.weight
     fresh_state, cached_state = fresh.model.state_dict(), cached.model.state_dict()
     assert fresh_state.keys() == cached_state.keys()
     for name, value in fresh_state.items():
@@ -84,8 +87,10 @@ def test_the_file_is_plain_safetensors(models: dict[str, Path], tmp_path: Path) 
     ModelLoader(int8_cache=cache).load(str(models["translator"]), device="cpu", quantize=True)
     with safe_open(str(_files(cache)[0]), framework="pt") as f:
         assert f.metadata()["format"] == int8_cache.FORMAT
-        weight = f.get_tensor("q.lm_head.int8")
+        names = set(f.keys())
+        weight = f.get_tensor("q.model.encoder.layers.0.fc1.int8")
     assert weight.dtype == hf.torch().int8
+    assert "q.lm_head.int8" not in names  # lm_head stays float32: the tied embedding
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])

@@ -234,9 +234,12 @@ def test_abstractive_summaries_from_the_tiny_model(article, tmp_path, tiny_model
     assert all(isinstance(r, Output) for r in results), results
     for r in results:
         assert not r.extractive and r.text.strip()
+        # Each model with how it decoded: the checkpoints' beam search by default.
+        translator = f"{tiny_models['translator']} (beam 4, transformers int8)"
         if r.whole:  # a section no longer than the summary asked is translated whole
-            assert r.models == (str(tiny_models["translator"]),)
+            assert r.models == (translator,)
         else:
-            assert r.models == (str(tiny_models["summarizer"]), str(tiny_models["translator"]))
+            summarizer = f"{tiny_models['summarizer']} (beam 2, transformers int8)"
+            assert r.models == (summarizer, translator)
     assert sum(not r.whole for r in results) >= 3
     service.close()

@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 
 from models.inference import lazy_torch as hf
 
-FORMAT = "precis-int8-1"
+FORMAT = "precis-int8-2"  # 2: lm_head kept in float32
 ENV = "PRECIS_INT8_CACHE"  # a folder, or "off" to disable the cache
 _KEY_FILES = ("config.json", "generation_config.json")
 # safetensors dtype names <-> torch dtype attribute names; the only ones written.
@@ -130,6 +130,8 @@ def _collect(model: Any) -> tuple[dict[str, Any], dict[str, str]]:
     linears: dict[str, dict[str, Any]] = {}
     for name, module in model.named_modules():
         if type(module) is t.nn.Linear:
+            if hf.keeps_fp32(name):
+                continue  # stays float32: its weight is saved with the parameters below
             raise ValueError(f"{name} is not quantized")
         if type(module) is not dynamic:
             continue
@@ -247,10 +249,16 @@ def _load(src: BinaryIO, size: int, snapshot: Path) -> Any:
         model = transformers.AutoModelForSeq2SeqLM.from_config(config, dtype=t.float32)
     _swap_linears(model, linears, read)
     _fill(model, read)
+    # As from_pretrained does: the checkpoint's generation_config.json, or else the
+    # generation fields of its config.json (distilbart-cnn has no generation_config.json:
+    # its forced BOS/EOS, beams and length_penalty live in config.json).
     if (snapshot / "generation_config.json").is_file():
         model.generation_config = transformers.GenerationConfig.from_pretrained(
-            str(snapshot), **local
+            str(snapshot), local_files_only=True
         )
+    else:
+        fields = json.loads((snapshot / "config.json").read_text(encoding="utf-8"))
+        model.generation_config = transformers.GenerationConfig.from_model_config(fields)
     model.eval()
     return model
 
@@ -258,7 +266,7 @@ def _load(src: BinaryIO, size: int, snapshot: Path) -> Any:
 def _swap_linears(model: Any, linears: dict[str, dict[str, Any]], read: Any) -> None:
     t = hf.torch()
     dynamic = t.ao.nn.quantized.dynamic.Linear
-    plain = {n for n, m in model.named_modules() if type(m) is t.nn.Linear}
+    plain = {n for n, m in model.named_modules() if type(m) is t.nn.Linear and not hf.keeps_fp32(n)}
     if plain != set(linears):
         raise ValueError("the model's Linear layers differ from the cached ones")
     for name, info in linears.items():

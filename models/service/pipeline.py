@@ -17,9 +17,16 @@ from typing import Any
 
 from models.cache.keys import make_key
 from models.cache.results import ResultCache
-from models.errors import Cancelled, ModelError, ModelMissingError, PrecisError
+from models.errors import (
+    Cancelled,
+    GenerationError,
+    ModelError,
+    ModelMissingError,
+    PrecisError,
+)
 from models.fidelity.annotate import annotate
 from models.hub.fingerprint import model_fingerprint
+from models.inference.decoding import model_label
 from models.inference.extractive import covers_whole
 from models.ingest.article import Article, Section
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
@@ -89,6 +96,7 @@ class Pipeline:
             model=models,
             revision=None,
             settings=f"{OUTPUT_FORMAT}|q={settings.quantize}|dev={settings.device}"
+            + f"|dec={settings.decoding}"
             + output_key_part(settings),
         )
 
@@ -138,6 +146,9 @@ class Pipeline:
         except ModelMissingError as exc:
             return [Failure(k, str(exc), exc.model_id, exc.size_bytes) for k in keys]
         except PrecisError as exc:
+            if isinstance(exc, GenerationError) and len(keys) > 1:
+                # One section's degenerate output must not fail the others: each alone.
+                return [out for k in keys for out in self.run([k], cancel, force=force)]
             return [Failure(k, str(exc)) for k in keys]
         outputs = [o if isinstance(o, Failure) else self._annotated(o) for o in outputs]
         self.computed += len(outputs)
@@ -238,7 +249,7 @@ class Pipeline:
             ),
             force=force,
         )
-        models = (*models, summarizer.name)
+        models = (*models, model_label(summarizer))
         final, more = self._translate(summaries, written, lang, cancel, force)
         models = (*models, *more)
         missing = chosen.missing
@@ -309,7 +320,7 @@ class Pipeline:
             ),
             force=force,
         )
-        return out, (translator.name,)
+        return out, (model_label(translator),)
 
     def _cached(
         self,

@@ -24,9 +24,16 @@ from models.hub import download as hub_download
 from models.hub import local_models as hub
 from models.hub.catalog import ModelSpec
 from models.hub.llm_models import KNOWN_LLMS
-from models.inference.adapters import ChainedTranslator, PrefixingTokenizer
+from models.inference.adapters import (
+    ChainedTranslator,
+    PrefixingTokenizer,
+    check_target_token,
+    target_token_for,
+)
+from models.inference.decoding import CheckpointDecoding, DecodingPolicy, summary_decoding
 from models.inference.llm_spec import is_causal_lm_folder
 from models.inference.openai_chat import is_openai_spec
+from models.ingest.language import detect_language
 from models.settings import Settings
 from models.types import Summarizer, Translator
 
@@ -86,7 +93,7 @@ class ModelProvider:
                 from models.inference.seq2seq import Seq2SeqSummarizer
 
                 loaded = self._load(self._resolve(self.settings.summarizer))
-                self._summarizer = Seq2SeqSummarizer(loaded)
+                self._summarizer = Seq2SeqSummarizer(loaded, decoding=self.settings.decoding)
             return self._summarizer
 
     def extractive(self) -> Summarizer:
@@ -240,8 +247,7 @@ class ModelProvider:
             parts.append(loaded.precision)
         elif self.device_name() == "cpu":
             parts.append("int8" if self.settings.quantize else "fp32")
-        beams = getattr(summarizer, "num_beams", 1)
-        parts.append("greedy" if beams == 1 else f"beam {beams}")
+        parts.append(self._decoding_label(summarizer))
         return " · ".join(parts)
 
     def describe(self) -> str:
@@ -249,6 +255,8 @@ class ModelProvider:
         parts = [self.describe_summarizer()]
         names = sorted(
             {_short_name(n) for t in self._translators.values() for n in t.name.split("+")}
+            - {_short_name(h.name) for h in self._hops.values()}
+            | {_translator_label(h) for h in self._hops.values()}
         )
         if names:
             parts.append(", ".join(names))
@@ -351,15 +359,32 @@ class ModelProvider:
         from models.inference.seq2seq import Seq2SeqTranslator
 
         loaded = self._load(resolved)
-        if spec.prefix:
+        # Multi-target models need a >>id<< token: the catalog's or the config's, else
+        # the one of the model's own tokens that names the target language.
+        prefix = spec.prefix or target_token_for(loaded.tokenizer, spec.target_lang, spec.model_id)
+        if prefix:
+            check_target_token(loaded.tokenizer, prefix, spec.model_id)
             loaded = dataclasses.replace(
-                loaded, tokenizer=PrefixingTokenizer(loaded.tokenizer, spec.prefix)
+                loaded, tokenizer=PrefixingTokenizer(loaded.tokenizer, prefix)
             )
         built = Seq2SeqTranslator(
-            loaded, spec.source_lang, spec.target_lang, forced_bos_lang=spec.forced_bos_lang
+            loaded,
+            spec.source_lang,
+            spec.target_lang,
+            forced_bos_lang=spec.forced_bos_lang,
+            src_lang_code=spec.src_lang_code,
+            decoding=self.settings.decoding,
+            detect=detect_language,
         )
         self._hops[spec] = built
         return built
+
+    def _decoding_label(self, model: Any) -> str:
+        """How the summarizer decodes ("beam 2"): its own policy, else the setting's."""
+        decoding = getattr(model, "decoding", None)
+        if isinstance(decoding, DecodingPolicy):
+            return decoding.label
+        return summary_decoding(self.settings.decoding, CheckpointDecoding()).label
 
     def _route_or_none(self, source: str, target: str) -> list[ModelSpec]:
         try:
@@ -370,6 +395,13 @@ class ModelProvider:
     def _loaded(self) -> list[Any]:
         items: list[Any] = [self._summarizer, *self._hops.values(), *self._chats.values()]
         return [t.loaded for t in items if getattr(t, "loaded", None) is not None]
+
+
+def _translator_label(translator: Translator) -> str:
+    """The model and how it decodes, e.g. "opus-mt-en-de · beam 4"."""
+    decoding = getattr(translator, "decoding", None)
+    name = _short_name(translator.name)
+    return f"{name} · {decoding.label}" if isinstance(decoding, DecodingPolicy) else name
 
 
 def _short_name(model: str) -> str:
