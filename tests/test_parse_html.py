@@ -334,3 +334,38 @@ def test_code_blocks_keep_their_lines() -> None:
 )
 def test_titles_lose_site_names(head: str, title: str) -> None:
     assert parse_html(page(f"<p>{P1}</p><p>{P2}</p>", head)).title == title
+
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("front-page-de.html", "a list of links"),
+        ("faq-en.html", "a list of questions and answers (an FAQ)"),
+        ("shop-fr.html", "a shop's list of products"),
+    ],
+)
+def test_pages_that_are_not_articles_say_so_in_one_line(name: str, kind: str) -> None:
+    from models.ingest.page_kind import NotAnArticleError
+    from models.ingest.sources import read_article
+
+    with pytest.raises(NotAnArticleError) as error:
+        read_article(str(PAGES / name))
+    message = str(error.value)
+    assert "\n" not in message
+    assert message == (
+        f"{PAGES / name} looks like {kind}, not an article; to read it anyway, use --read-anyway"
+    )
+    article = read_article(str(PAGES / name), read_anyway=True)
+    assert article.sections
+
+
+def test_an_interview_full_of_questions_is_an_article() -> None:
+    article = parse_html((PAGES / "interview-de.html").read_text(encoding="utf-8"))
+    assert [s.title for s in article.sections][:3] == [
+        "",
+        "Warum haben Sie das Projekt begonnen?",
+        "Was war die größte Schwierigkeit?",
+    ]

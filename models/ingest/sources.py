@@ -52,13 +52,18 @@ _USER_AGENT = "precis/0.1 (article reader; +https://github.com/precis-tui)"
 
 
 def read_article(
-    arg: str | None, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = 15.0
+    arg: str | None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = 15.0,
+    read_anyway: bool = False,
 ) -> Article:
     """Read and parse an article.
 
     `arg` is None for the bundled sample, "-" for standard input, an http(s) URL,
     or a path. `max_bytes` caps what is read from any source; `timeout` bounds
-    each network wait (the whole download gets four times as long).
+    each network wait (the whole download gets four times as long). A web page that
+    is a list of links, an FAQ or a shop raises NotAnArticleError unless `read_anyway`.
     """
     if arg is None:
         from models.data import SAMPLE_ARTICLE
@@ -70,10 +75,18 @@ def read_article(
             filename=SAMPLE_ARTICLE.name,
         )
     if arg == "-":
-        return parse_bytes(_read_stdin(max_bytes), name="standard input", source="-")
+        return parse_bytes(
+            _read_stdin(max_bytes), name="standard input", source="-", read_anyway=read_anyway
+        )
     if _URL.match(arg):
-        return _read_url(arg, max_bytes=max_bytes, timeout=timeout)
-    return parse_bytes(_read_path(arg, max_bytes), name=_shown(arg), source=arg, filename=arg)
+        return _read_url(arg, max_bytes=max_bytes, timeout=timeout, read_anyway=read_anyway)
+    return parse_bytes(
+        _read_path(arg, max_bytes),
+        name=_shown(arg),
+        source=arg,
+        filename=arg,
+        read_anyway=read_anyway,
+    )
 
 
 def parse_bytes(
@@ -85,6 +98,7 @@ def parse_bytes(
     content_type: str | None = None,
     charset: str | None = None,
     url: str | None = None,
+    read_anyway: bool = False,
 ) -> Article:
     """Decode and parse an article's bytes; `name` is how errors refer to the input."""
     if not data.strip():
@@ -96,7 +110,13 @@ def parse_bytes(
     declared = _usable_charset(declared)
     text = decode_bytes(data, name=name, declared=declared)
     return parse_text_as(
-        text, name=name, source=source, filename=filename, content_type=content_type, url=url
+        text,
+        name=name,
+        source=source,
+        filename=filename,
+        content_type=content_type,
+        url=url,
+        read_anyway=read_anyway,
     )
 
 
@@ -108,6 +128,7 @@ def parse_text_as(
     filename: str = "",
     content_type: str | None = None,
     url: str | None = None,
+    read_anyway: bool = False,
 ) -> Article:
     """Parse decoded text with the parser its kind calls for."""
     if not clean_text(text).strip():
@@ -116,7 +137,7 @@ def parse_text_as(
     if kind == "html":
         from models.ingest.formats.html import parse_html
 
-        return parse_html(text, source=source or name, url=url)
+        return parse_html(text, source=source or name, url=url, read_anyway=read_anyway)
     if kind == "markdown":
         from models.ingest.formats.markdown import parse_markdown
 
@@ -194,7 +215,7 @@ def _read_stdin(max_bytes: int) -> bytes:
     return data
 
 
-def _read_url(url: str, *, max_bytes: int, timeout: float) -> Article:
+def _read_url(url: str, *, max_bytes: int, timeout: float, read_anyway: bool = False) -> Article:
     shown = _shown(url)
     target, credentials = _check_url(url, shown)
     headers = {
@@ -248,6 +269,7 @@ def _read_url(url: str, *, max_bytes: int, timeout: float) -> Article:
         content_type=content_type,
         charset=charset,
         url=shown_final,
+        read_anyway=read_anyway,
     )
 
 

@@ -28,6 +28,7 @@ from models.ingest.boilerplate import (
 )
 from models.ingest.encoding import clean_text
 from models.ingest.formats.html_meta import choose_title, read_meta, strip_site_name
+from models.ingest.page_kind import refuse_if_not_article
 from models.ingest.phrases import is_real_author
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
@@ -40,8 +41,14 @@ _WHOLE = 0.9
 _SUBHEAD_WORDS = 15
 
 
-def parse_html(html: str, *, source: str = "", url: str | None = None) -> Article:
-    """Extract the article from an HTML page; InputError when the page holds none."""
+def parse_html(
+    html: str, *, source: str = "", url: str | None = None, read_anyway: bool = False
+) -> Article:
+    """Extract the article from an HTML page; InputError when the page holds none.
+
+    A page that is a list of links, an FAQ or a shop's products raises NotAnArticle
+    (an InputError) unless `read_anyway`.
+    """
     # trafilatura pulls in lxml, htmldate, courlan (~0.3 s): only load it for HTML.
     import htmldate
     import trafilatura
@@ -90,9 +97,21 @@ def parse_html(html: str, *, source: str = "", url: str | None = None) -> Articl
     blocks, notes = strip_boilerplate(blocks)
     if not _has_prose([b.text for b in blocks if b.kind == "paragraph"]):
         raise InputError(f"{name} is an HTML page with no article text")
+    refuse_if_not_article(blocks, name, link_share=_link_share(body), read_anyway=read_anyway)
     return assemble_article(
         title, blocks, dateline=dateline, byline=byline, notes=notes, source=source
     )
+
+
+def _link_share(body: Any) -> float:
+    """The share of the extracted text's characters that sit inside links."""
+    total = len("".join("".join(body.itertext()).split()))
+    links = sum(
+        len("".join(_inline_text(ref).split()))
+        for ref in body.iter("ref")
+        if not _has_ancestor(ref, "ref", body)
+    )
+    return links / total if total else 0.0
 
 
 def _guessed_author(tree: Any, sites: list[str]) -> str | None:
