@@ -52,6 +52,11 @@ def _model_flags(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="never touch the network; use only models on disk",
     )
+    parser.add_argument(
+        "--read-anyway",
+        action="store_true",
+        help="read a web page even when it looks like a list of links, an FAQ or a shop",
+    )
     _common_flags(parser)
 
 
@@ -129,7 +134,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _open(
-    settings: Settings, article_arg: str | None, *, reader: bool, fallback: bool | None = None
+    settings: Settings,
+    article_arg: str | None,
+    *,
+    reader: bool,
+    fallback: bool | None = None,
+    read_anyway: bool = False,
 ):
     """The article, cache, provider and service for a run; `fallback` (default: the
     reader's) lets a missing summarizer fall back to extractive summaries."""
@@ -139,7 +149,10 @@ def _open(
     from models.service.scheduler import PrecisService
 
     article = read_article(
-        article_arg, max_bytes=settings.max_input_bytes, timeout=settings.url_timeout_s
+        article_arg,
+        max_bytes=settings.max_input_bytes,
+        timeout=settings.url_timeout_s,
+        read_anyway=read_anyway,
     )
     cache = ResultCache(settings.cache_path, max_bytes=settings.cache_max_mb * 1024 * 1024)
     if reader:  # an export prints them at its end (see _print_warnings)
@@ -163,7 +176,7 @@ def _open(
 def run_reader(argv: Sequence[str]) -> int:
     args = _reader_parser().parse_args(argv)
     settings = _settings(args)
-    service = _open(settings, args.article, reader=True)
+    service = _open(settings, args.article, reader=True, read_anyway=args.read_anyway)
     from tui.app import PrecisApp  # Textual is imported only here
     from tui.terminal import take_keyboard
 
@@ -192,7 +205,13 @@ def run_export(argv: Sequence[str]) -> int:
             f"refusing to write the export over the article itself ({safe_line(args.article)}); "
             "choose another -o file"
         )
-    service = _open(settings, args.article, reader=False, fallback=not args.strict)
+    service = _open(
+        settings,
+        args.article,
+        reader=False,
+        fallback=not args.strict,
+        read_anyway=args.read_anyway,
+    )
     try:
         unavailable = _ensure_models(service, settings, strict=args.strict)
         data = export_data(
