@@ -369,3 +369,24 @@ def test_an_interview_full_of_questions_is_an_article() -> None:
         "Warum haben Sie das Projekt begonnen?",
         "Was war die größte Schwierigkeit?",
     ]
+
+
+def test_cli_refuses_a_page_that_is_not_an_article_in_one_line() -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "export", str(PAGES / "faq-en.html")],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "looks like a list of questions and answers (an FAQ)" in lines[0]
+    assert "--read-anyway" in lines[0]
