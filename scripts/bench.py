@@ -1,23 +1,38 @@
-"""How much faster precis is than the obvious way, measured on this machine in one run.
+"""How fast precis is against the obvious ways, each engine and decoding, in one run.
 
 Real checkpoints cannot be downloaded here, so the models are random-weight
-stand-ins in the exact shapes of distilbart-cnn-12-6 and opus-mt-en-de
-(scripts/bench_models.py, built once into $PRECIS_BENCH_DIR or
+stand-ins in the exact shapes and generation configs of distilbart-cnn-12-6 and
+opus-mt-en-de (scripts/bench_models.py, built once into $PRECIS_BENCH_DIR or
 ~/.cache/precis-bench). Random weights stop at random points, so every contender
-generates exactly the same number of tokens: SUMMARY_TOKENS per summary and
-ceil(1.1 x input tokens) per translation (min_new_tokens = max_new_tokens).
+generates the same number of tokens: SUMMARY_TOKENS per summary and
+ceil(1.1 x input tokens) per translation (the longest input of a batch decides).
 
-Contenders, each in its own process so their memory peaks are separable:
-  baseline  what the model cards suggest: transformers fp32, num_beams=4, one
-            section at a time, summary then translation of the summary
-  precis    models.service.scheduler.PrecisService with a real ModelProvider and its
-            DEFAULT settings (only the output lengths are fixed, see above)
-  ct2       CTranslate2 int8 on converted copies of the same weights, run the way
-            precis runs (greedy, sections batched, translation per sentence)
-  paint     `precis --summarizer extractive` under a pseudo-terminal, from process
-            start until the article appears on screen; beside `import torch`
+Every contender runs at the product's default decoding ("beam": the checkpoints'
+own beams and length_penalty) and at greedy, each in its own process, on the six
+sections of the bundled sample, summary then translation of the summary into
+German. The statistic is the same on every side: after one warm-up call on a
+short sentence, the wall time of one pass over all sections divided by the
+number of sections (the median of `--passes` passes).
 
-    python scripts/bench.py [--json] [--device cpu|cuda] [--baseline-sections N]
+  naive       transformers fp32, the checkpoint's generate() (greedy: num_beams=1),
+              one section at a time: what the model cards suggest
+  hf-int8     transformers with dynamic int8 and all sections in one batch: what
+              one-argument settings give, without precis
+  precis      models.service.scheduler.PrecisService with a real ModelProvider and
+              default settings, on each engine (transformers, ctranslate2)
+  ct2         CTranslate2 on the same converted models, called directly: one call
+              per section (as Argos Translate does), and all sections batched
+  reader      `precis` in a pseudo-terminal, process start until the first summary
+              is on screen, models on disk; and the first run (int8 / converted
+              caches empty), with the peak RSS of the process tree
+  cache hits  show() through the reader's path (prefetch on), and after a restart
+              from SQLite only
+  paint       `precis --summarizer extractive` to the first screen, beside `import torch`
+
+Every cache (results, state, int8 weights, CTranslate2 conversions, hub) lives in a
+temporary folder: the benchmark never writes into the user's caches.
+
+    python scripts/bench.py [--json] [--device cpu|cuda] [--passes N] [--tiny]
 """
 
 from __future__ import annotations
@@ -41,6 +56,9 @@ SUMMARY_TOKENS = 60
 TRANSLATION_RATIO = 1.1
 TRANSLATION_CAP = 256
 RESULT = "BENCH-RESULT "
+DECODINGS = ("beam", "greedy")
+ENGINES = ("transformers", "ctranslate2")
+WARMUP = "The council met on Monday to discuss the budget."
 
 
 def summary_tokens(_input_tokens: int) -> int:
@@ -73,11 +91,24 @@ def bench_article(repeat: int = 1) -> Any:
     return dataclasses.replace(article, sections=tuple(sections))
 
 
-# -- the contenders (each runs in its own process) -----------------------------------
+def section_texts(args: argparse.Namespace) -> list[str]:
+    return [s.text for s in bench_article(args.repeat).sections]
 
 
-def part_baseline(args: argparse.Namespace) -> dict[str, Any]:
-    """transformers fp32 + beam 4, one section at a time, as on the model cards."""
+# -- transformers without precis --------------------------------------------------
+
+
+def part_naive(args: argparse.Namespace) -> dict[str, Any]:
+    """transformers fp32, the checkpoint's generate(), one section at a time."""
+    return _transformers_part(args, quantize=False, batched=False)
+
+
+def part_hf_int8(args: argparse.Namespace) -> dict[str, Any]:
+    """transformers with dynamic int8, all sections in one batch."""
+    return _transformers_part(args, quantize=args.device == "cpu", batched=True)
+
+
+def _transformers_part(args: argparse.Namespace, *, quantize: bool, batched: bool) -> dict:
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging
@@ -85,40 +116,71 @@ def part_baseline(args: argparse.Namespace) -> dict[str, Any]:
     logging.set_verbosity_error()
     folders = _folders(args)
     started = time.perf_counter()
-    s_tok = AutoTokenizer.from_pretrained(folders["summarizer"])
-    s_model = AutoModelForSeq2SeqLM.from_pretrained(folders["summarizer"]).to(args.device).eval()
-    t_tok = AutoTokenizer.from_pretrained(folders["translator"])
-    t_model = AutoModelForSeq2SeqLM.from_pretrained(folders["translator"]).to(args.device).eval()
+    models = {}
+    for kind in ("summarizer", "translator"):
+        tokenizer = AutoTokenizer.from_pretrained(folders[kind])
+        model = AutoModelForSeq2SeqLM.from_pretrained(folders[kind]).to(args.device).eval()
+        if quantize:
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, torch.qint8)
+        models[kind] = (tokenizer, model)
     load_s = time.perf_counter() - started
-    sections = bench_article(args.repeat).sections[: args.baseline_sections]
-    times: list[float] = []
-    out_tokens = 0
-    for section in sections:
-        if times and sum(times) > args.baseline_budget_s:
-            break  # slow machine: the median of the sections done stands for the rest
-        started = time.perf_counter()
+    options = {
+        k: decoding_options(k, args.decoding, m.generation_config) for k, (_, m) in models.items()
+    }
+
+    def generate(kind: str, texts: list[str], fixed: Any) -> list[str]:
+        tokenizer, model = models[kind]
+        enc = tokenizer(texts, return_tensors="pt", padding=True, truncation=True)
+        n = fixed(int(enc["attention_mask"].sum(dim=1).max()) - 1)
         with torch.inference_mode():
-            enc = s_tok(section.text, return_tensors="pt", truncation=True).to(args.device)
-            n = summary_tokens(enc["input_ids"].shape[1])
-            ids = s_model.generate(**enc, num_beams=4, min_new_tokens=n, max_new_tokens=n)
-            summary = s_tok.decode(ids[0], skip_special_tokens=True)
-            enc = t_tok(summary, return_tensors="pt", truncation=True).to(args.device)
-            m = translation_tokens(enc["input_ids"].shape[1] - 1)
-            ids2 = t_model.generate(**enc, num_beams=4, min_new_tokens=m, max_new_tokens=m)
-        times.append(time.perf_counter() - started)
-        out_tokens += ids.shape[1] + ids2.shape[1]
+            ids = model.generate(
+                **enc.to(args.device), min_new_tokens=n, max_new_tokens=n, **options[kind]
+            )
+        return tokenizer.batch_decode(ids, skip_special_tokens=True)
+
+    def run(texts: list[str]) -> None:
+        groups = [texts] if batched else [[t] for t in texts]
+        for group in groups:
+            summaries = generate("summarizer", group, summary_tokens)
+            generate("translator", summaries, translation_tokens)
+
+    run([WARMUP])
+    texts = section_texts(args)
+    passes = [_timed(run, texts) / len(texts) for _ in range(args.passes)]
     return {
         "load_s": load_s,
-        "sections": len(times),
-        "section_s": times,
-        "s_per_section": statistics.median(times),
-        "generated_tokens": out_tokens,
+        "sections": len(texts),
+        "passes_s_per_section": passes,
+        "s_per_section": statistics.median(passes),
+        "decoding_options": options,
         **_memory(args.device),
     }
 
 
+def decoding_options(kind: str, decoding: str, generation_config: Any) -> dict[str, Any]:
+    """generate() arguments for `decoding` of a "summarizer" or "translator":
+    "card" (the checkpoint's own generate(), as the model cards show), "beam"
+    (precis' default: models.inference.decoding) or "greedy"."""
+    from models.inference.decoding import (
+        checkpoint_decoding,
+        summary_decoding,
+        translation_decoding,
+    )
+
+    if decoding == "card":
+        return {}
+    mode = "fast" if decoding == "greedy" else "beam"
+    policy = summary_decoding if kind == "summarizer" else translation_decoding
+    chosen = policy(mode, checkpoint_decoding(generation_config))
+    return {"num_beams": chosen.num_beams, "length_penalty": chosen.length_penalty}
+
+
+# -- precis ------------------------------------------------------------------------
+
+
 def part_precis(args: argparse.Namespace) -> dict[str, Any]:
-    """The service with the default Settings, a real ModelProvider, a fresh cache."""
+    """The service with default settings (engine and decoding as asked), a real
+    ModelProvider, fresh result caches."""
     import queue
 
     from models.cache.results import ResultCache
@@ -128,7 +190,7 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
     from models.settings import Settings
 
     folders = _folders(args)
-    tmp = Path(tempfile.mkdtemp(prefix="precis-bench-cache-"))
+    tmp = Path(tempfile.mkdtemp(prefix="precis-bench-results-"))
     settings = Settings(
         summarizer=str(folders["summarizer"]),
         translator=str(folders["translator"]),
@@ -136,101 +198,103 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
         device=args.device,
         offline=True,
         cache_path=tmp / "cache.sqlite3",
+        engine=args.engine,
+        decoding="fast" if args.decoding == "greedy" else "beam",
     )
-    calls = _count_generate_calls()
     provider = ModelProvider(settings)
     started = time.perf_counter()
-    summarizer = provider.summarizer("en")
-    translator = provider.translator("en", "de")
+    summarizer: Any = provider.summarizer("en")
+    translator: Any = provider.translator("en", "de")
     load_s = time.perf_counter() - started
     # The benchmark's only change to precis: fixed output lengths (see the docstring),
     # by wrapping each model's generate(); precis itself is not told.
     for model, fixed in ((summarizer, summary_tokens), (translator, translation_tokens)):
-        _fix_new_tokens(model.loaded.model, fixed)  # type: ignore[attr-defined]
+        _fix_new_tokens(model.loaded.model, fixed)
+    summarizer.summarize([WARMUP], settings.length or _short())
+    translator.translate([WARMUP])
+    rss_loaded_mb = _rss_mb()
+    calls = _count_generate_calls()
     article = bench_article(args.repeat)
-    keys = [OutputKey(s.index, "de", SUMMARY, settings.length) for s in article.sections]
+    n = len(article.sections)
+    keys = [OutputKey(s.index, "de", SUMMARY, _short()) for s in article.sections]
 
     def cache(name: str) -> ResultCache:
         return ResultCache(tmp / name, max_bytes=settings.cache_max_mb * 1024 * 1024)
 
-    # 1. The reader's first request: show() section 1 on a cold cache, wait for its
-    #    Output event. Runs: the first pays one-off costs (allocator growth).
+    # 1. The reader's first request: show() of section 1 on a cold cache, until its
+    #    Output (summary and its translation) arrives.
     first: list[float] = []
-    first_calls: list[list[Any]] = []
-    for run in range(args.runs):
+    for run in range(args.passes):
         events: queue.Queue[Any] = queue.Queue()
         service = PrecisService(
             article, provider, cache(f"first{run}.sqlite3"), source_lang="en", listener=events.put
         )
-        calls.clear()
         started = time.perf_counter()
         assert service.show(keys[0]) is None, "cold cache expected"
         while True:
-            event = events.get(timeout=600)
+            event = events.get(timeout=900)
             if isinstance(event, (Output, Failure)) and event.key == keys[0]:
                 break
         first.append(time.perf_counter() - started)
-        first_calls = list(calls)
         service.close()
         if isinstance(event, Failure):
             raise SystemExit(f"precis failed on section 1: {event.message}")
 
-    # 2. The whole article, as export computes it (batched), each run on a cold cache.
+    # 2. The whole article in the background, batched (as prefetch and export run it).
     whole: list[float] = []
-    for run in range(args.runs):
+    for run in range(args.passes):
         service = PrecisService(
-            article,
-            provider,
-            cache(f"all{run}.sqlite3"),
-            source_lang="en",
-            prefetch=False,
-            batch_size=args.batch_size,
+            article, provider, cache(f"all{run}.sqlite3"), source_lang="en", prefetch=False
         )
         calls.clear()
         started = time.perf_counter()
         outputs = service.compute(keys)
-        whole.append(time.perf_counter() - started)
+        whole.append((time.perf_counter() - started) / n)
+        service.close()
         failed = [o.message for o in outputs if isinstance(o, Failure)]
         if failed:
             raise SystemExit(f"precis failed: {failed[0]}")
-        all_calls = list(calls)
-        if run < args.runs - 1:
-            service.close()
+    all_calls = list(calls)
 
-    # Random weights write no sentence ends, so each summary is translated as one
-    # long sentence; a real summary has two or three, which precis translates as one
-    # batch. The translation step of a real summary of the same length, for scale:
-    real = _real_summary(article, summarizer)
-    real_sentences = []
-    for _ in range(args.runs):
-        started = time.perf_counter()
-        translator.translate([real])
-        real_sentences.append(time.perf_counter() - started)
-
-    # 3. Cache hits: show() of computed keys (prefetch off: the hit path alone).
+    # 3. Cache hits through the reader's path: show() with prefetch on.
+    service = PrecisService(article, provider, cache("all0.sqlite3"), source_lang="en")
     hits = []
     for i in range(args.hits):
         started = time.perf_counter()
-        hit = service.show(keys[i % len(keys)])
+        hit = service.show(keys[i % n])
         hits.append((time.perf_counter() - started) * 1000)
         assert hit is not None and hit.from_cache
     service.close()
-    summary_words = [len(o.text.split()) for o in outputs if isinstance(o, Output)]
+    # 4. After a restart: a new cache object on the same file (its memory layer empty),
+    #    each key's first show() answered from SQLite.
+    restarted = []
+    for _ in range(max(1, args.hits // (10 * n))):
+        service = PrecisService(article, provider, cache("all0.sqlite3"), source_lang="en")
+        for key in keys:
+            started = time.perf_counter()
+            hit = service.show(key)
+            restarted.append((time.perf_counter() - started) * 1000)
+            assert hit is not None and hit.from_cache
+        service.close()
+    words = [len(o.text.split()) for o in outputs if isinstance(o, Output)]
     return {
-        "load_s": load_s,
+        "engine": args.engine,
+        "decoding": args.decoding,
         "describe": provider.describe(),
-        "first_section_s": statistics.median(first),
+        "engine_notes": list(provider.engines.notes),
+        "load_s": load_s,
         "first_section_runs_s": first,
-        "first_section_calls": first_calls,
-        "real_summary_translation_s": statistics.median(real_sentences),
-        "sections": len(keys),
-        "all_sections_runs_s": whole,
-        "s_per_section": statistics.median(whole) / len(keys),
-        "all_calls": all_calls,
+        "first_section_s": statistics.median(first),
+        "sections": n,
+        "passes_s_per_section": whole,
+        "s_per_section": statistics.median(whole),
+        "generate_calls": all_calls,
         "cache_hit_ms_p50": statistics.median(hits),
         "cache_hit_ms_p95": _p95(hits),
-        "output_words_mean": statistics.mean(summary_words),
-        "torch_threads": _torch_threads(),
+        "sqlite_hit_ms_p95": _p95(restarted),
+        "sqlite_hits": len(restarted),
+        "output_words_mean": statistics.mean(words),
+        "rss_loaded_mb": rss_loaded_mb,
         **_memory(args.device),
     }
 
@@ -242,24 +306,17 @@ def part_import_torch(_args: argparse.Namespace) -> dict[str, Any]:
     return {"import_s": time.perf_counter() - started}
 
 
-def _real_summary(article: Any, summarizer: Any) -> str:
-    """The opening sentences of the article, SUMMARY_TOKENS summarizer tokens long:
-    what a real summary looks like to the translator (sentences, real words)."""
-    from models.text import split_sentences
+def _short() -> Any:
+    from models.types import Length
 
-    sentences = split_sentences(" ".join(s.text for s in article.sections), "en")
-    text = ""
-    for sentence in sentences:
-        if text and summarizer.count_tokens(f"{text} {sentence}") > SUMMARY_TOKENS:
-            break
-        text = f"{text} {sentence}".strip()
-    return text
+    return Length.SHORT
 
 
 def _fix_new_tokens(model: Any, fixed: Any) -> None:
     """Make `model.generate` write exactly `fixed(input tokens)` new tokens per call
     (the batch's longest input decides; its end-of-sequence token not counted),
-    whatever precis asked for: random weights would stop anywhere."""
+    whatever precis asked for: random weights would stop anywhere. Works on both
+    engines: a CTranslate2 model answers the same generate() (ct2_engine.Ct2Model)."""
     real = model.generate
 
     def generate(*args: Any, **kwargs: Any) -> Any:
@@ -273,7 +330,7 @@ def _fix_new_tokens(model: Any, fixed: Any) -> None:
 
 def _count_generate_calls() -> list[tuple[int, int, float]]:
     """(texts, num_beams, seconds) of every generate_texts call: shows batching,
-    retries (they run with 4 beams) and where the time goes."""
+    retries (they run with 4 beams or more) and where the time goes."""
     from models.inference import generate as generation
 
     calls: list[tuple[int, int, float]] = []
@@ -290,26 +347,53 @@ def _count_generate_calls() -> list[tuple[int, int, float]]:
     return calls
 
 
+# -- shared helpers ------------------------------------------------------------------
+
+
+def _timed(fn: Any, *args: Any) -> float:
+    started = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - started
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return float(psutil.Process().memory_info().rss / 2**20)
+
+
 def _memory(device: str) -> dict[str, Any]:
     import resource
 
-    import psutil
-
     out: dict[str, Any] = {
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "rss_now_mb": psutil.Process().memory_info().rss / 2**20,
+        "rss_now_mb": _rss_mb(),
     }
     if device == "cuda":
         import torch
 
+        # torch's allocator only: CTranslate2 allocates outside it, so also ask the driver.
         out["cuda_max_allocated_mb"] = torch.cuda.max_memory_allocated() / 2**20
+        out["cuda_process_used_mb"] = _cuda_used_mb()
     return out
 
 
-def _torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
+def _cuda_used_mb() -> float | None:
+    """GPU memory this process holds now, as nvidia-smi reports it (None without it)."""
+    try:
+        done = subprocess.run(
+            ["nvidia-smi", "--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in done.stdout.splitlines():
+        pid, _, used = line.partition(",")
+        if pid.strip() == str(os.getpid()):
+            return float(used)
+    return None
 
 
 def _p95(values: list[float]) -> float:
@@ -323,213 +407,212 @@ def _folders(args: argparse.Namespace) -> dict[str, Path]:
     return build_bench_models(args.models_dir, TINY if args.tiny else REAL)
 
 
-# -- first paint -----------------------------------------------------------------
-
-
-def first_paint_s(marker: str = "Viruses respect", timeout: float = 60.0) -> float:
-    """Seconds from starting `precis --summarizer extractive` in a 120x40 pty until
-    `marker` (a section title of the sample) is on the screen it draws."""
-    import fcntl
-    import pty  # noqa: F401  (documents the dependency: POSIX only)
-    import re
-    import select
-    import struct
-    import termios
-
-    tmp = Path(tempfile.mkdtemp(prefix="precis-bench-paint-"))
-    env = {
-        **os.environ,
-        "TERM": "xterm-256color",
-        "PRECIS_CONFIG": str(tmp / "config.toml"),
-        "PRECIS_CACHE": str(tmp / "cache.sqlite3"),
-        "PRECIS_STATE": str(tmp / "state.json"),
-    }
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tui", "--summarizer", "extractive", "--offline"],
-        cwd=ROOT,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-    )
-    os.close(slave)
-    seen = b""
-    escapes = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
-    try:
-        while time.perf_counter() - started < timeout:
-            ready, _, _ = select.select([master], [], [], 0.05)
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                seen += os.read(master, 65536)
-            except OSError:
-                break
-            if marker.encode() in escapes.sub(b"", seen):
-                return time.perf_counter() - started
-        raise RuntimeError(f"precis drew no {marker!r} in {timeout:.0f} s: {seen[-300:]!r}")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        os.close(master)
-
-
-def import_torch_s() -> float:
-    """Seconds from starting `python -c "import torch"` until it exits."""
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import torch"], check=True)
-    return time.perf_counter() - started
-
-
 # -- the driver --------------------------------------------------------------------
 
+PARTS = {
+    "naive": part_naive,
+    "hf-int8": part_hf_int8,
+    "precis": part_precis,
+    "torch": part_import_torch,
+}
 
-def run_part(name: str, args: argparse.Namespace) -> dict[str, Any]:
+
+def run_part(name: str, args: argparse.Namespace, **extra: str) -> dict[str, Any]:
     """Run one contender in a fresh process and return what it measured."""
-    command = [sys.executable, __file__, "--part", name, "--device", args.device]
-    command += ["--baseline-sections", str(args.baseline_sections), "--hits", str(args.hits)]
-    command += ["--baseline-budget-s", str(args.baseline_budget_s), "--runs", str(args.runs)]
-    command += ["--repeat", str(args.repeat), "--batch-size", str(args.batch_size or 0)]
+    script = "bench_ct2.py" if name.startswith("ct2") else "bench.py"
+    command = [sys.executable, str(ROOT / "scripts" / script), "--part", name]
+    command += ["--device", args.device, "--passes", str(args.passes), "--hits", str(args.hits)]
+    command += ["--repeat", str(args.repeat)]
+    for flag, value in extra.items():
+        command += [f"--{flag}", value]
     if args.models_dir:
         command += ["--models-dir", str(args.models_dir)]
     if args.tiny:
         command.append("--tiny")
-    script = ROOT / "scripts" / ("bench_ct2.py" if name.startswith("ct2") else "bench.py")
-    command[1] = str(script)
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=args.env)
     for line in done.stdout.splitlines():
         if line.startswith(RESULT):
-            return json.loads(line[len(RESULT) :])
-    raise RuntimeError(f"{name} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+            result: dict[str, Any] = json.loads(line[len(RESULT) :])
+            return result
+    raise RuntimeError(f"{name} {extra} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+
+
+def isolated_env(root: Path) -> dict[str, str]:
+    """The environment of every part: all of precis' caches under `root`."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PRECIS_CACHE": str(root / "results.sqlite3"),
+            "PRECIS_STATE": str(root / "state.json"),
+            "PRECIS_CONFIG": str(root / "config.toml"),
+            "PRECIS_INT8_CACHE": str(root / "int8"),
+            "PRECIS_CT2_CACHE": str(root / "ct2"),
+            "PRECIS_CONVERTED_DIR": str(root / "converted"),
+            "HF_HOME": str(root / "hf"),
+            "HF_HUB_OFFLINE": "1",
+            "TOKENIZERS_PARALLELISM": "false",
+        }
+    )
+    return env
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--baseline-sections", type=int, default=6)
-    parser.add_argument(
-        "--baseline-budget-s",
-        type=float,
-        default=240,
-        help="stop the baseline after the section that passes this (its median is used)",
-    )
-    parser.add_argument("--runs", type=int, default=3, help="precis runs (medians)")
-    parser.add_argument("--hits", type=int, default=1000)
+    parser.add_argument("--passes", type=int, default=1, help="passes per contender (median)")
+    parser.add_argument("--hits", type=int, default=600)
     parser.add_argument("--repeat", type=int, default=1, help="article copies (GPU batching)")
-    parser.add_argument("--batch-size", type=int, default=0, help="service batch (0: default)")
-    parser.add_argument("--paint-runs", type=int, default=3)
-    parser.add_argument("--no-ct2", action="store_true")
-    parser.add_argument("--no-paint", action="store_true")
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--decodings", default=",".join(DECODINGS))
+    parser.add_argument("--no-naive", action="store_true")
+    parser.add_argument(
+        "--no-card", action="store_true", help="skip naive at the model cards' own decoding"
+    )
+    parser.add_argument("--no-reader", action="store_true", help="skip the pty runs")
     parser.add_argument("--models-dir", type=Path, default=None)
     parser.add_argument("--tiny", action="store_true", help="tiny models (smoke test only)")
     parser.add_argument("--part", help=argparse.SUPPRESS)
+    parser.add_argument("--engine", default="auto", help=argparse.SUPPRESS)
+    parser.add_argument("--decoding", default="beam", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    args.batch_size = args.batch_size or None
     if args.part:
-        parts = {"baseline": part_baseline, "precis": part_precis, "torch": part_import_torch}
-        print(RESULT + json.dumps(parts[args.part](args)), flush=True)
+        print(RESULT + json.dumps(PARTS[args.part](args)), flush=True)
         return 0
-
-    started = time.perf_counter()
-    _folders(args)  # built once, before anything is timed
-    results: dict[str, Any] = {"device": args.device, "cpus": os.cpu_count()}
-    results["loadavg_start"] = os.getloadavg()
-    results["baseline"] = run_part("baseline", args)
-    results["precis"] = run_part("precis", args)
-    if not args.no_ct2:
-        try:
-            import ctranslate2
-
-            run_part("ct2-convert", args)  # its own process: conversion loads fp32 weights
-            results["ct2"] = run_part("ct2", args) | {"version": ctranslate2.__version__}
-        except ImportError:
-            results["ct2"] = None
-    if not args.no_paint:
-        paints = [first_paint_s() for _ in range(args.paint_runs)]
-        torches = [import_torch_s() for _ in range(args.paint_runs)]
-        results["first_paint_runs_s"] = paints
-        results["import_torch_runs_s"] = torches
-    results["bench_wall_s"] = time.perf_counter() - started
-    results["loadavg_end"] = os.getloadavg()
-    summary = _summary(results)
+    results = run_all(args)
+    summary = summarize(results)
     if args.json:
         print(json.dumps(summary | {"details": results}, indent=1))
     else:
-        print(_table(summary, results))
+        print(table(summary, results))
     return 0
 
 
-def _summary(r: dict[str, Any]) -> dict[str, Any]:
-    base, precis, ct2 = r["baseline"], r["precis"], r.get("ct2")
-    out: dict[str, Any] = {
-        "device": r["device"],
-        "baseline_s_per_section": base["s_per_section"],
-        "baseline_sections": base["sections"],
-        "precis_first_section_s": precis["first_section_s"],
-        "precis_s_per_section": precis["s_per_section"],
-        "speedup": base["s_per_section"] / precis["s_per_section"],
-        "cache_hit_ms_p50": precis["cache_hit_ms_p50"],
-        "cache_hit_ms_p95": precis["cache_hit_ms_p95"],
-        "peak_rss_mb": precis["peak_rss_mb"],
-        "rss_after_mb": precis["rss_now_mb"],
-        "precis_load_s": precis["load_s"],
-        "precis_models": precis["describe"],
-    }
-    if "cuda_max_allocated_mb" in precis:
-        out["cuda_max_allocated_mb"] = precis["cuda_max_allocated_mb"]
-        out["baseline_cuda_max_allocated_mb"] = base["cuda_max_allocated_mb"]
-    if ct2:
-        out["ct2_s_per_section"] = ct2["s_per_section"]
-        out["ct2_version"] = ct2["version"]
-        out["ct2_peak_rss_mb"] = ct2["peak_rss_mb"]
+def run_all(args: argparse.Namespace) -> dict[str, Any]:
+    import bench_reader
+
+    started = time.perf_counter()
+    _folders(args)  # built once, before anything is timed
+    root = Path(tempfile.mkdtemp(prefix="precis-bench-"))
+    args.env = isolated_env(root)
+    engines = [e for e in args.engines.split(",") if e]
+    decodings = [d for d in args.decodings.split(",") if d]
+    if "ctranslate2" in engines and not _ct2_installed():
+        engines.remove("ctranslate2")
+    r: dict[str, Any] = {"device": args.device, "cpus": os.cpu_count(), "tmp": str(root)}
+    r["loadavg_start"] = os.getloadavg()
+    r["engines"], r["decodings"] = engines, decodings
+    if not args.no_reader and args.device == "cpu":
+        # First: the first runs (int8 / converted caches still empty), then the same
+        # with those caches filled. Everything after loads from the filled caches.
+        r["reader"] = {engine: bench_reader.cold_starts(args, engine, root) for engine in engines}
+    if not args.no_naive and not args.no_card:
+        r["naive/card"] = run_part("naive", args, decoding="card")
+    for decoding in decodings:
+        if not args.no_naive:
+            r[f"naive/{decoding}"] = run_part("naive", args, decoding=decoding)
+        r[f"hf-int8/{decoding}"] = run_part("hf-int8", args, decoding=decoding)
+        for engine in engines:
+            r[f"precis/{engine}/{decoding}"] = run_part(
+                "precis", args, engine=engine, decoding=decoding
+            )
+        if "ctranslate2" in engines:
+            r[f"ct2/{decoding}"] = run_part("ct2", args, decoding=decoding)
+    if not args.no_reader:
+        r["first_paint_runs_s"] = [bench_reader.first_paint_s(args.env) for _ in range(3)]
+        r["import_torch_runs_s"] = [bench_reader.import_torch_s(args.env) for _ in range(3)]
+    r["bench_wall_s"] = time.perf_counter() - started
+    r["loadavg_end"] = os.getloadavg()
+    return r
+
+
+def _ct2_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ctranslate2") is not None
+
+
+def summarize(r: dict[str, Any]) -> dict[str, Any]:
+    """The figures the issue asks for, one row per (engine, decoding)."""
+    rows = []
+    for decoding in r["decodings"]:
+        naive = r.get(f"naive/{decoding}")
+        card = r.get("naive/card")
+        ct2 = r.get(f"ct2/{decoding}")
+        for engine in r["engines"]:
+            precis = r[f"precis/{engine}/{decoding}"]
+            reader = r.get("reader", {}).get(engine, {}) if decoding == "beam" else {}
+            row: dict[str, Any] = {
+                "engine": engine,
+                "decoding": decoding,
+                "describe": precis["describe"],
+                "baseline_s_per_section": naive["s_per_section"] if naive else None,
+                "baseline_card_s_per_section": card["s_per_section"] if card else None,
+                "hf_int8_batched_s_per_section": r[f"hf-int8/{decoding}"]["s_per_section"],
+                "precis_first_section_s": precis["first_section_s"],
+                "precis_s_per_section": precis["s_per_section"],
+                "speedup": naive["s_per_section"] / precis["s_per_section"] if naive else None,
+                "ct2_direct_s_per_section": ct2["batched_s_per_section"] if ct2 else None,
+                "ct2_per_section_call_s": ct2["per_section_call_s"] if ct2 else None,
+                "cold_start_s": reader.get("cold_start_s"),
+                "cold_start_peak_rss_mb": reader.get("cold_start_peak_rss_mb"),
+                "first_run_s": reader.get("first_run_s"),
+                "first_run_peak_rss_mb": reader.get("first_run_peak_rss_mb"),
+                "peak_rss_mb": precis["peak_rss_mb"],
+                "rss_loaded_mb": precis["rss_loaded_mb"],
+                "precis_load_s": precis["load_s"],
+                "cache_hit_ms_p95": precis["cache_hit_ms_p95"],
+                "sqlite_hit_ms_p95": precis["sqlite_hit_ms_p95"],
+                "engine_notes": precis["engine_notes"],
+            }
+            rows.append(row)
+    out: dict[str, Any] = {"device": r["device"], "rows": rows}
     if "first_paint_runs_s" in r:
         out["first_paint_s"] = statistics.median(r["first_paint_runs_s"])
         out["import_torch_s"] = statistics.median(r["import_torch_runs_s"])
+    out["bench_wall_s"] = r["bench_wall_s"]
     return out
 
 
-def _table(s: dict[str, Any], r: dict[str, Any]) -> str:
-    base, precis, ct2 = r["baseline"], r["precis"], r.get("ct2")
-    rows = [
-        ("contender", "decoding", "s/section", "first section s", "load s", "peak RSS MB"),
-        (
-            f"baseline: transformers fp32 (median of {base['sections']} sections)",
-            "beam 4, batch 1",
-            f"{base['s_per_section']:.2f}",
-            f"{base['section_s'][0]:.2f}",
-            f"{base['load_s']:.1f}",
-            f"{base['peak_rss_mb']:.0f}",
-        ),
-        (
-            f"precis: {precis['describe']}",
-            f"service batches {_batches(precis['all_calls'])}",
-            f"{precis['s_per_section']:.2f}",
-            f"{precis['first_section_s']:.2f}",
-            f"{precis['load_s']:.1f}",
-            f"{precis['peak_rss_mb']:.0f} (now {precis['rss_now_mb']:.0f})",
-        ),
-    ]
-    if ct2:
+def table(s: dict[str, Any], r: dict[str, Any]) -> str:
+    def f(value: Any, digits: int = 2) -> str:
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    head = (
+        "engine",
+        "decoding",
+        "naive s/sec",
+        "hf int8 batched",
+        "precis first s",
+        "precis s/sec",
+        "speedup",
+        "ct2 direct batched",
+        "ct2 per-section call",
+        "cold start s",
+        "first run s (peak MB)",
+        "precis peak / loaded RSS MB",
+        "hit p95 ms (sqlite)",
+    )
+    rows = [head]
+    for row in s["rows"]:
         rows.append(
             (
-                f"CTranslate2 {ct2['version']} int8",
-                "greedy, batched as precis",
-                f"{ct2['s_per_section']:.2f}",
-                f"{ct2['first_section_s']:.2f}",
-                f"{ct2['load_s']:.1f}",
-                f"{ct2['peak_rss_mb']:.0f}",
+                row["engine"],
+                row["decoding"],
+                f(row["baseline_s_per_section"]),
+                f(row["hf_int8_batched_s_per_section"]),
+                f(row["precis_first_section_s"]),
+                f(row["precis_s_per_section"]),
+                f(row["speedup"], 1) + ("x" if row["speedup"] else ""),
+                f(row["ct2_direct_s_per_section"]),
+                f(row["ct2_per_section_call_s"]),
+                f(row["cold_start_s"]),
+                f"{f(row['first_run_s'])} ({f(row['first_run_peak_rss_mb'], 0)})",
+                f"{f(row['peak_rss_mb'], 0)} / {f(row['rss_loaded_mb'], 0)}",
+                f"{f(row['cache_hit_ms_p95'], 3)} ({f(row['sqlite_hit_ms_p95'], 3)})",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = [
         "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
         for row in rows
@@ -537,42 +620,27 @@ def _table(s: dict[str, Any], r: dict[str, Any]) -> str:
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     lines += [
         "",
-        f"device {s['device']}, {r['cpus']} CPUs; summaries {SUMMARY_TOKENS} new tokens, "
-        f"translations ceil({TRANSLATION_RATIO} x input tokens), every contender alike",
-        f"speedup (baseline / precis per section): {s['speedup']:.1f}x",
-        f"cache hit (show of a cached key): p50 {s['cache_hit_ms_p50']:.2f} ms, "
-        f"p95 {s['cache_hit_ms_p95']:.2f} ms",
-        f"precis first section: runs {_fmt(precis['first_section_runs_s'])} s; generate calls "
-        f"(texts, beams, s): {precis['first_section_calls']}",
-        "precis first section with a real summary's sentences (estimate): summary step "
-        f"{precis['first_section_calls'][0][2]:.2f} s + translation of a real {SUMMARY_TOKENS}"
-        f"-token summary {precis['real_summary_translation_s']:.2f} s",
-        f"precis whole article: runs {_fmt(precis['all_sections_runs_s'])} s; generate calls "
-        f"(texts, beams, s): {precis['all_calls']}",
-        f"baseline sections: {_fmt(base['section_s'])} s",
-        f"load average (1, 5, 15 min) at start {_fmt(r['loadavg_start'])}, "
-        f"at end {_fmt(r['loadavg_end'])}",
+        f"device {s['device']}, {r['cpus']} CPUs; s/sec: seconds per section (summary and "
+        "its translation): one pass over all sections / sections; summaries "
+        f"{SUMMARY_TOKENS} new tokens, translations "
+        f"ceil({TRANSLATION_RATIO} x input tokens), every contender alike",
+        "first run: reader start to first summary with the int8 (transformers) or converted "
+        "(CTranslate2) caches empty: a user's first run; cold start: the same with them filled",
     ]
-    if "cuda_max_allocated_mb" in s:
-        lines.append(
-            f"torch.cuda.max_memory_allocated: precis {s['cuda_max_allocated_mb']:.0f} MB, "
-            f"baseline {s['baseline_cuda_max_allocated_mb']:.0f} MB"
-        )
+    for key in sorted(k for k in r if k.startswith("precis/")):
+        lines.append(f"{key}: {r[key]['describe']}; generate calls {r[key]['generate_calls']}")
+        if r[key]["engine_notes"]:
+            lines.append(f"  notes: {r[key]['engine_notes']}")
     if "first_paint_s" in s:
         lines.append(
             f"first paint (precis --summarizer extractive, pty): {s['first_paint_s']:.2f} s; "
-            f"python -c 'import torch': {s['import_torch_s']:.2f} s (medians)"
+            f"python -c 'import torch': {s['import_torch_s']:.2f} s (medians of 3)"
         )
-    lines.append(f"bench wall time: {r['bench_wall_s']:.0f} s")
+    lines.append(
+        f"load average at start {r['loadavg_start']}, at end {r['loadavg_end']}; "
+        f"bench wall time {r['bench_wall_s']:.0f} s; temporary caches in {r['tmp']}"
+    )
     return "\n".join(lines)
-
-
-def _fmt(values: list[float]) -> str:
-    return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"
-
-
-def _batches(calls: list[list[Any]]) -> str:
-    return " ".join(f"{n}x{'greedy' if b == 1 else f'beam{b}'}" for n, b, _ in calls)
 
 
 if __name__ == "__main__":

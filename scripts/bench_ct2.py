@@ -1,17 +1,26 @@
-"""The CTranslate2 int8 contender of scripts/bench.py (optional: `pip install ctranslate2`).
+"""The "CTranslate2 called directly" contender of scripts/bench.py.
 
-It converts the same random-weight folders that bench.py builds (int8, cached
-beside them) and runs the same work the way precis runs it: all sections'
-summaries in one greedy batch, then every summary sentence translated in one
-greedy batch, with the same fixed output lengths as every other contender.
-Tokenization uses the same transformers tokenizers. Run by bench.py in its own
-process, so its memory peak is its own:
+It runs the same converted models precis runs (converted by precis' own
+`models.inference.ct2_convert` into $PRECIS_CT2_CACHE, so conversion is not
+timed here) with the same transformers tokenizers, but calls
+`ctranslate2.Translator.translate_batch` itself, two ways:
 
-    python scripts/bench_ct2.py --part ct2 [--models-dir DIR] [--tiny]
+- one call per section: the section's summary, then one call translating that
+  summary's sentences (what Argos Translate does for a text);
+- batched: all sections' summaries in batches of 8, then all summary sentences
+  sorted by length in batches of 8 (what precis does).
+
+Decoding is the checkpoint's (beam: its num_beams, length_penalty and
+no_repeat_ngram_size, BART's forced <s> as the target prefix) or greedy, with the
+fixed output lengths of every contender (a forced-EOS model writes n - 1 tokens
+and its EOS, as in transformers). Run by bench.py in its own process:
+
+    python scripts/bench_ct2.py --part ct2 --decoding beam|greedy [--models-dir DIR] [--tiny]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -24,134 +33,132 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 
 from bench import (  # noqa: E402  (after the path set-up above)
     RESULT,
+    WARMUP,
+    _folders,
     _memory,
-    bench_article,
+    decoding_options,
+    section_texts,
     summary_tokens,
     translation_tokens,
 )
 
 
-def convert(folder: Path) -> Path:
-    """`folder` converted to CTranslate2 int8 (once; kept in `folder`-ct2-int8)."""
-    import ctranslate2
-    from transformers import AutoTokenizer
+class Direct:
+    """One converted model, its tokenizer and the checkpoint's decoding options."""
 
-    out = folder.with_name(folder.name + "-ct2-int8")
-    if (out / "model.bin").is_file():
+    def __init__(self, folder: Path, kind: str, args: argparse.Namespace) -> None:
+        import ctranslate2
+
+        from models.inference import ct2_convert
+        from models.inference import lazy_torch as hf
+        from models.inference.ct2_engine import _generation_config, _threads, compute_type_for
+
+        compute_type = compute_type_for(args.device, True)
+        cache = ct2_convert.default_dir()
+        assert cache is not None, "PRECIS_CT2_CACHE is off"
+        # Named as ModelProvider names a local folder, so precis' conversion is reused.
+        out = ct2_convert.converted_folder(cache, str(folder), None, folder, compute_type)
+        ct2_convert.ensure_converted(folder, out, compute_type)
+        started = time.perf_counter()
+        self.tokenizer = hf.transformers().AutoTokenizer.from_pretrained(str(folder))
+        self.translator = ctranslate2.Translator(
+            str(out), device=args.device, compute_type=compute_type, intra_threads=_threads()
+        )
+        self.load_s = time.perf_counter() - started
+        config = _generation_config(hf.transformers(), folder)
+        chosen = decoding_options(kind, args.decoding, config)  # as every other contender
+        self.options: dict[str, Any] = {
+            "beam_size": chosen.get("num_beams", 1),
+            "length_penalty": chosen.get("length_penalty", 1.0),
+            "no_repeat_ngram_size": config.no_repeat_ngram_size or 0,
+            "max_batch_size": 8,
+        }
+        self.eos = 1 if config.forced_eos_token_id is not None else 0
+        bos = config.forced_bos_token_id
+        self.prefix = [self.tokenizer.convert_ids_to_tokens(bos)] if bos is not None else None
+
+    def tokens(self, texts: list[str]) -> list[list[str]]:
+        return [self.tokenizer.convert_ids_to_tokens(i) for i in self.tokenizer(texts)["input_ids"]]
+
+    def run(self, texts: list[str], fixed: Any) -> list[str]:
+        """Outputs for `texts`, in batches of 8 by length, each batch `fixed(longest)`."""
+        source = self.tokens(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(source[i]))
+        out: list[str] = [""] * len(texts)
+        for start in range(0, len(order), 8):
+            batch = order[start : start + 8]
+            n = fixed(max(len(source[i]) - 1 for i in batch)) - self.eos
+            results = self.translator.translate_batch(
+                [source[i] for i in batch],
+                target_prefix=[self.prefix] * len(batch) if self.prefix else None,
+                min_decoding_length=n,
+                max_decoding_length=n,
+                **self.options,
+            )
+            for i, result in zip(batch, results, strict=True):
+                ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
+                out[i] = self.tokenizer.decode(ids, skip_special_tokens=True)
         return out
 
-    class Converter(ctranslate2.converters.TransformersConverter):
-        # The converter picks a tokenizer class by architecture; the benchmark's
-        # tokenizers are saved with the model, so load them the way precis does.
-        def load_tokenizer(self, tokenizer_class: Any, path: str, **kwargs: Any) -> Any:
-            return AutoTokenizer.from_pretrained(path)
 
-        def load_model(self, model_class: Any, path: str, **kwargs: Any) -> Any:
-            model = super().load_model(model_class, path, **kwargs)
-            # transformers v5 dropped these BART config fields that the converter
-            # reads; BART is post-norm with a layer norm on the embeddings.
-            for name, value in (("normalize_before", False), ("normalize_embedding", True)):
-                if not hasattr(model.config, name):
-                    setattr(model.config, name, value)
-            return model
-
-    Converter(str(folder)).convert(str(out), quantization="int8", force=True)
-    return out
-
-
-def part_ct2(models_dir: Path | None, tiny: bool, repeat: int) -> dict[str, Any]:
-    import ctranslate2
-    from bench_models import REAL, TINY, build_bench_models
-    from transformers import AutoTokenizer
-    from transformers.utils import logging
-
+def part_ct2(args: argparse.Namespace) -> dict[str, Any]:
     from models.text import split_sentences
 
-    logging.set_verbosity_error()
-    folders = build_bench_models(models_dir, TINY if tiny else REAL)
-    converted = {kind: convert(path) for kind, path in folders.items()}
-    threads = os.cpu_count() or 1
-    started = time.perf_counter()
-    s_tok = AutoTokenizer.from_pretrained(folders["summarizer"])
-    t_tok = AutoTokenizer.from_pretrained(folders["translator"])
-    options = {"device": "cpu", "compute_type": "int8", "intra_threads": threads}
-    summarizer = ctranslate2.Translator(str(converted["summarizer"]), **options)
-    translator = ctranslate2.Translator(str(converted["translator"]), **options)
-    load_s = time.perf_counter() - started
-    sections = [s.text for s in bench_article(repeat).sections]
+    folders = _folders(args)
+    summarizer = Direct(folders["summarizer"], "summarizer", args)
+    translator = Direct(folders["translator"], "translator", args)
 
-    def run(texts: list[str]) -> list[str]:
-        tokens = [s_tok.convert_ids_to_tokens(s_tok(t)["input_ids"]) for t in texts]
-        n = summary_tokens(0)
-        # BART starts from </s> and is forced to <s> first, as in transformers.
-        results = summarizer.translate_batch(
-            tokens,
-            target_prefix=[["<s>"]] * len(tokens),
-            beam_size=1,
-            min_decoding_length=n,
-            max_decoding_length=n,
-            no_repeat_ngram_size=3,
-            max_batch_size=8,
-        )
-        summaries = [
-            s_tok.decode(s_tok.convert_tokens_to_ids(r.hypotheses[0]), skip_special_tokens=True)
-            for r in results
-        ]
-        sentences = [(i, s) for i, text in enumerate(summaries) for s in split_sentences(text)]
-        src = [t_tok.convert_ids_to_tokens(t_tok(s)["input_ids"]) for _, s in sentences]
-        lengths = [translation_tokens(len(t) - 1) for t in src]
-        # One length per batch in CTranslate2: group sentences by their length.
-        out: dict[int, list[str]] = {}
-        for length in sorted(set(lengths)):
-            group = [k for k, m in enumerate(lengths) if m == length]
-            done = translator.translate_batch(
-                [src[k] for k in group],
-                beam_size=1,
-                min_decoding_length=length,
-                max_decoding_length=length,
-                no_repeat_ngram_size=4,
-                max_batch_size=8,
-            )
-            for k, r in zip(group, done, strict=True):
-                out.setdefault(sentences[k][0], []).append(
-                    t_tok.convert_tokens_to_string(r.hypotheses[0])
-                )
-        return [" ".join(out.get(i, [])) for i in range(len(texts))]
+    def one_section(text: str) -> None:
+        summary = summarizer.run([text], summary_tokens)[0]
+        translator.run(split_sentences(summary, "en") or [summary], translation_tokens)
 
-    started = time.perf_counter()
-    run(sections[:1])
-    first_s = time.perf_counter() - started
-    times = []
-    for _ in range(2):
-        started = time.perf_counter()
-        outputs = run(sections)
-        times.append(time.perf_counter() - started)
+    def per_section(texts: list[str]) -> None:
+        for text in texts:
+            one_section(text)
+
+    def batched(texts: list[str]) -> None:
+        summaries = summarizer.run(texts, summary_tokens)
+        sentences = [s for text in summaries for s in (split_sentences(text, "en") or [text])]
+        translator.run(sentences, translation_tokens)
+
+    one_section(WARMUP)
+    texts = section_texts(args)
+    calls = [_timed(per_section, texts) / len(texts) for _ in range(args.passes)]
+    batches = [_timed(batched, texts) / len(texts) for _ in range(args.passes)]
+    import ctranslate2
+
     return {
-        "load_s": load_s,
-        "first_section_s": first_s,
-        "sections": len(sections),
-        "s_per_section": statistics.median(times) / len(sections),
-        "output_words_mean": statistics.mean(len(o.split()) for o in outputs),
-        **_memory("cpu"),
+        "version": ctranslate2.__version__,
+        "decoding": args.decoding,
+        "options": summarizer.options,
+        "load_s": summarizer.load_s + translator.load_s,
+        "sections": len(texts),
+        "per_section_call_passes_s": calls,
+        "per_section_call_s": statistics.median(calls),
+        "batched_passes_s": batches,
+        "batched_s_per_section": statistics.median(batches),
+        "threads": os.environ.get("OMP_NUM_THREADS", "default"),
+        **_memory(args.device),
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
+def _timed(fn: Any, *args: Any) -> float:
+    started = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - started
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--part", default="ct2")
+    parser.add_argument("--decoding", default="beam", choices=["beam", "greedy"])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--passes", type=int, default=1)
     parser.add_argument("--models-dir", type=Path, default=None)
     parser.add_argument("--tiny", action="store_true")
     parser.add_argument("--repeat", type=int, default=1)
     args, _ = parser.parse_known_args(argv)
-    if args.part == "ct2-convert":
-        from bench_models import REAL, TINY, build_bench_models
-
-        folders = build_bench_models(args.models_dir, TINY if args.tiny else REAL)
-        print(RESULT + json.dumps({k: str(convert(v)) for k, v in folders.items()}), flush=True)
-        return 0
-    print(RESULT + json.dumps(part_ct2(args.models_dir, args.tiny, args.repeat)), flush=True)
+    print(RESULT + json.dumps(part_ct2(args)), flush=True)
     return 0
 
 

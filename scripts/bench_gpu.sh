@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The benchmark of scripts/bench.py on a CUDA machine: the same comparison, with
-# precis in bf16 and batches of 8 (the article's 6 sections repeated 4 times, as
-# numbered copies, so that there are full batches), without CTranslate2 and without
-# the first-paint probe. Prints ms per section and torch.cuda.max_memory_allocated
-# for the baseline (fp32, beam 4, one section at a time) and for precis.
-# Needs python with torch (CUDA), transformers, tokenizers, sentencepiece, psutil and
-# precis' own dependencies; no network (models are random-weight stand-ins built here,
-# ~1 minute on first use, kept in $PRECIS_BENCH_DIR). Budget: under 5 minutes.
+# The benchmark of scripts/bench.py on a CUDA machine: precis on transformers (bf16)
+# and on CTranslate2 (float16), batched (the article's 6 sections repeated 4 times, as
+# numbered copies, so that there are full batches), at the default (beam) decoding and
+# greedy, beside the naive pipeline and CTranslate2 called directly. Prints seconds
+# per section, torch.cuda.max_memory_allocated and the GPU memory nvidia-smi reports
+# for each process (CTranslate2 allocates outside torch). No reader/pty runs.
+# Needs python with torch (CUDA), transformers, tokenizers, sentencepiece, psutil,
+# ctranslate2 and precis' own dependencies; no network. The random-weight stand-ins
+# take minutes to build: build them beforehand (python scripts/bench_models.py DIR)
+# and carry DIR as $PRECIS_BENCH_DIR. Budget: under 5 minutes.
 #
-#   scripts/bench_gpu.sh [--json]
+#   PRECIS_BENCH_DIR=DIR scripts/bench_gpu.sh [--json]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-}
@@ -17,5 +19,4 @@ if [ -z "$PY" ]; then
 fi
 "$PY" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'; print(torch.__version__, torch.cuda.get_device_name(0))"
 export PRECIS_BENCH_DIR=${PRECIS_BENCH_DIR:-${TMPDIR:-/tmp}/precis-bench}
-exec timeout 290 "$PY" scripts/bench.py --device cuda --batch-size 8 --repeat 4 \
-    --baseline-sections 6 --no-ct2 --no-paint "$@"
+exec timeout 290 "$PY" scripts/bench.py --device cuda --repeat 4 --no-reader --no-card "$@"

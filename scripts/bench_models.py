@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 SEED = 1234
-BUILD_VERSION = "2"  # bump when what is built changes: a stale folder is rebuilt
+BUILD_VERSION = "3"  # bump when what is built changes: a stale folder is rebuilt
 
 
 @dataclass(frozen=True)
@@ -212,15 +212,24 @@ def _build_bart(folder: Path, sizes: Sizes, corpus: list[str]) -> None:
         forced_eos_token_id=tokenizer.eos_token_id,
     )
     model = BartForConditionalGeneration(config)
-    # As distilbart-cnn's checkpoint: its own demo lengths and beams (precis overrides).
-    model.generation_config.max_length = 142
-    model.generation_config.min_length = 56
-    model.generation_config.num_beams = 4
-    model.generation_config.no_repeat_ngram_size = 3
     vocab = tokenizer.get_vocab()
     words = [i for t, i in vocab.items() if i < trained and re.fullmatch(r"Ġ[a-z]{2,}", t)]
     _bias(model, words, vocab.get("."), torch)
     _save(folder, model, tokenizer)
+    # As sshleifer/distilbart-cnn-12-6: no generation_config.json; its generation
+    # settings (beams, length_penalty, forced BOS/EOS, demo lengths) sit in config.json.
+    (folder / "generation_config.json").unlink()
+    _update_json(
+        folder / "config.json",
+        forced_bos_token_id=tokenizer.bos_token_id,
+        forced_eos_token_id=tokenizer.eos_token_id,
+        num_beams=4,
+        length_penalty=2.0,
+        min_length=56,
+        max_length=142,
+        no_repeat_ngram_size=3,
+        early_stopping=True,
+    )
 
 
 # -- Marian -------------------------------------------------------------------------
@@ -287,12 +296,27 @@ def _build_marian(folder: Path, sizes: Sizes, corpus: list[str]) -> None:
             forced_eos_token_id=0,
         )
         model = MarianMTModel(config)
-        model.generation_config.bad_words_ids = [[pad]]
-        model.generation_config.max_length = sizes.marian_positions
-        model.generation_config.num_beams = 4
         words = [i for t, i in vocab.items() if i < trained and re.fullmatch(r"▁[a-z]{2,}", t)]
         _bias(model, words, vocab.get("."), torch)
         _save(folder, model, tokenizer)
+    # As Helsinki-NLP/opus-mt-en-de's generation_config.json.
+    (folder / "generation_config.json").write_text(
+        json.dumps(
+            {
+                "bad_words_ids": [[pad]],
+                "bos_token_id": 0,
+                "decoder_start_token_id": pad,
+                "eos_token_id": 0,
+                "forced_eos_token_id": 0,
+                "max_length": sizes.marian_positions,
+                "num_beams": 4,
+                "pad_token_id": pad,
+                "renormalize_logits": True,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
 
 
 # -- shared -------------------------------------------------------------------------
@@ -306,6 +330,12 @@ def _bias(model: Any, words: list[int], period: int | None, torch: Any) -> None:
     if period is not None:
         bias[0, period] = PERIOD_BIAS
     model.final_logits_bias.copy_(bias)
+
+
+def _update_json(path: Path, **fields: Any) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.update(fields)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _save(folder: Path, model: Any, tokenizer: Any) -> None:
