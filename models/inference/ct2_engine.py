@@ -174,11 +174,12 @@ class Ct2Model:
 
 
 def compute_type_for(device: str, quantize: bool) -> str:
-    """int8 on CPU (float32 unquantized); int8_float16 or float16 on CUDA."""
+    """int8 on CPU (float32 unquantized); float16 on CUDA, where `quantize` (dynamic
+    int8, a CPU setting) changes nothing, as for transformers."""
     if device == "cpu":
         return "int8" if quantize else "float32"
     if device == "cuda":
-        return "int8_float16" if quantize else "float16"
+        return "float16"
     raise ModelError(f"CTranslate2 does not run on {device}")
 
 
