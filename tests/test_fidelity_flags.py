@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from models.fidelity.annotate import annotate
+from models.fidelity.annotate import Aligned, annotate
 from models.fidelity.entities import NameIndex, find_names
 from models.fidelity.flagger import check_summary, check_translation
 from models.fidelity.flags import (
@@ -209,12 +209,57 @@ def test_support_of_a_translated_summary_comes_from_the_summary_before_translati
     english = ("The ward reopens next month. Volunteers replaced the roof.",)
     _, alone = annotate(german, source, translation=False, lang="de", source_lang="en")
     _, aligned = annotate(
-        german, source, translation=False, lang="de", source_lang="en", aligned=english
+        german,
+        source,
+        translation=False,
+        lang="de",
+        source_lang="en",
+        aligned=Aligned(english, "en"),
     )
     assert aligned == ((0,), (1,))
     assert alone != aligned  # across languages the n-grams alone miss it
     # A summary whose translation split sentences differently keeps its own links.
     _, other = annotate(
-        german, source, translation=False, lang="de", source_lang="en", aligned=("One.",)
+        german,
+        source,
+        translation=False,
+        lang="de",
+        source_lang="en",
+        aligned=Aligned(("One.",), "en"),
     )
     assert other == alone
+
+
+def test_support_through_the_pivot_maps_pivot_sentences_to_the_section() -> None:
+    # A French section, summarized in English from its English pivot translation, the
+    # summary then translated into German.
+    french = (
+        "Le conseil a voté le budget mardi. La séance a duré quatre heures.",
+        "Les travaux du pont commenceront en mai.",
+    )
+    pivot = (
+        "The council voted the budget on Tuesday. The session lasted four hours.",
+        "Work on the bridge will start in May.",
+    )
+    english = ("Bridge work starts in May. The council passed the budget.",)
+    german = ("Die Brückenarbeiten beginnen im Mai. Der Rat verabschiedete den Haushalt.",)
+    _, support = annotate(
+        german,
+        french,
+        translation=False,
+        lang="de",
+        source_lang="fr",
+        aligned=Aligned(english, "en", pivot),
+    )
+    assert support == ((2,), (0,))
+    # A pivot whose paragraphs split differently cannot stand for the section.
+    _, fallback = annotate(
+        german,
+        french,
+        translation=False,
+        lang="de",
+        source_lang="fr",
+        aligned=Aligned(english, "en", (" ".join(pivot),)),
+    )
+    _, alone = annotate(german, french, translation=False, lang="de", source_lang="fr")
+    assert fallback == alone

@@ -3,6 +3,7 @@ with it (real SQLite), and reported by the export's JSON."""
 
 from __future__ import annotations
 
+import codecs
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -129,3 +130,71 @@ def test_an_extractive_summary_has_no_flags(tmp_path: Path) -> None:
         assert isinstance(output, Output)
         assert output.flags == ()
         assert all(len(links) >= 1 for links in output.support)
+
+
+class Tagged:
+    """A translator double that tags each paragraph with its target language; into
+    German it also applies rot13, so that the German text shares no n-grams with the
+    section and only the pivot can link it."""
+
+    revision = None
+
+    def __init__(self, source: str, target: str) -> None:
+        self.name = f"tag-{source}-{target}"
+        self.source_lang, self.target_lang = source, target
+
+    def settings_key(self) -> str:
+        return "tag"
+
+    def translate(
+        self, texts: Sequence[str], *, cancel: threading.Event | None = None
+    ) -> list[str]:
+        out = ["\n\n".join(f"<{self.target_lang}> {p}" for p in t.split("\n\n")) for t in texts]
+        if self.target_lang == "de":
+            out = [codecs.encode(t, "rot13") for t in out]
+        return out
+
+
+class EnglishOnly(AddsANumber):
+    """Summarizes English only, so a French section goes through the pivot."""
+
+    name = "english-only"
+    languages = frozenset({"en"})
+
+
+class PivotSource(Source):
+    def translator(self, source: str, target: str) -> Translator:
+        return Tagged(source, target)
+
+    def translator_id(self, source: str, target: str) -> str:
+        return f"tag-{source}-{target}"
+
+
+def test_support_through_the_pivot_points_at_the_sections_own_sentences(tmp_path: Path) -> None:
+    article = Article(
+        title="Budget",
+        sections=(
+            Section(
+                0,
+                "",
+                (
+                    "Le conseil a voté le budget mardi. La séance a duré quatre heures.",
+                    "Les travaux du pont commenceront en mai. Le maire est content.",
+                ),
+            ),
+        ),
+    )
+    settings = Settings(summarizer="english-only", offline=True, cache_path=tmp_path / "c.db")
+    service = PrecisService(
+        article,
+        PivotSource(settings, EnglishOnly()),
+        ResultCache(tmp_path / "c.db"),
+        source_lang="fr",
+        prefetch=False,
+    )
+    with service:
+        (output,) = service.compute([OutputKey(0, "de", SUMMARY, Length.SHORT)])
+    assert isinstance(output, Output)
+    assert output.models == ("tag-fr-en", "english-only", "tag-en-de")
+    # The summary's second sentence repeats the pivot's last: the section's sentence 3.
+    assert output.support == ((), (3,))

@@ -8,6 +8,8 @@ output once when it stores it and once when it hands it out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from models.fidelity.flagger import check_summary, check_translation
@@ -15,6 +17,16 @@ from models.fidelity.flags import Flag
 from models.fidelity.support import sentence_spans, support_links
 
 Support = tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """The summary before its translation, in `lang`, and, when that is not the section's
+    language (a summary made from the pivot translation), the section in `lang` too."""
+
+    summary: tuple[str, ...]
+    lang: str
+    source: tuple[str, ...] | None = None
 
 
 @lru_cache(maxsize=256)
@@ -25,15 +37,16 @@ def annotate(
     translation: bool,
     lang: str,
     source_lang: str,
-    aligned: tuple[str, ...] | None = None,
+    aligned: Aligned | None = None,
 ) -> tuple[tuple[Flag, ...], Support]:
     """(flags, support) for an output in `lang` of a section in `source_lang`.
 
     `translation` is True for a translation (or a section given whole, translated):
     it is checked both ways and gets no support links, since it follows the section
     sentence by sentence. Flag offsets are into the paragraphs joined by blank lines.
-    `aligned` is the summary before its translation, in `source_lang`: when it has as
-    many sentences, support is computed from it, in the section's own language.
+    `aligned` is the summary before its translation: when it has as many sentences,
+    support is computed from it, against the section in the same language (the pivot
+    translation's sentences stand for the section's when they correspond one to one).
     """
     text = "\n\n".join(paragraphs)
     source = "\n\n".join(source_paragraphs)
@@ -44,11 +57,32 @@ def annotate(
         return tuple(flags), ()
     flags = check_summary(text, source, lang=lang, source_lang=source_lang)
     summary = [s.text for s in sentence_spans(paragraphs, lang)]
-    summary_lang = lang
-    if aligned is not None:
-        before = [s.text for s in sentence_spans(aligned, source_lang)]
-        if len(before) == len(summary):
-            summary, summary_lang = before, source_lang
     sources = [s.text for s in sentence_spans(source_paragraphs, source_lang)]
-    links = support_links(summary, sources, lang=summary_lang, source_lang=source_lang)
+    if aligned is not None:
+        before = [s.text for s in sentence_spans(aligned.summary, aligned.lang)]
+        if len(before) == len(summary):
+            found = _aligned_links(before, aligned, source_paragraphs, source_lang)
+            if found is not None:
+                return tuple(flags), found
+    links = support_links(summary, sources, lang=lang, source_lang=source_lang)
     return tuple(flags), tuple(tuple(link) for link in links)
+
+
+def _aligned_links(
+    before: Sequence[str], aligned: Aligned, source_paragraphs: tuple[str, ...], source_lang: str
+) -> Support | None:
+    if aligned.source is None:  # the summary before translation is in the section's language
+        sources = [s.text for s in sentence_spans(source_paragraphs, source_lang)]
+        links = support_links(before, sources, lang=source_lang, source_lang=source_lang)
+        return tuple(tuple(link) for link in links)
+    pivot = sentence_spans(aligned.source, aligned.lang)
+    original = sentence_spans(source_paragraphs, source_lang)
+    # Pivot sentence i stands for section sentence i only if every paragraph kept its
+    # number of sentences in translation; otherwise there is no telling which is which.
+    if len(aligned.source) != len(source_paragraphs) or [s.paragraph for s in pivot] != [
+        s.paragraph for s in original
+    ]:
+        return None
+    texts = [s.text for s in pivot]
+    links = support_links(before, texts, lang=aligned.lang, source_lang=aligned.lang)
+    return tuple(tuple(link) for link in links)

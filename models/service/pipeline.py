@@ -24,7 +24,7 @@ from models.errors import (
     ModelMissingError,
     PrecisError,
 )
-from models.fidelity.annotate import annotate
+from models.fidelity.annotate import Aligned, annotate
 from models.hub.fingerprint import model_fingerprint
 from models.inference.decoding import model_label
 from models.inference.extractive import covers_whole
@@ -265,12 +265,16 @@ class Pipeline:
             )
             for i, t in zip(todo, final, strict=True)
         ]
-        if written == self.source_lang != lang:
-            # The summary before translation shares the section's language: its
-            # sentences give better support links than the translation's.
+        if written == text_lang != lang:
+            # Support links from the summary before translation, against the section in
+            # the same language (itself, or its pivot translation): better than across.
+            pivoted = text_lang != self.source_lang
             outputs = [
-                self._annotated(out, aligned=_paragraphs(before))
-                for out, before in zip(outputs, summaries, strict=True)
+                self._annotated(
+                    out,
+                    Aligned(_paragraphs(before), text_lang, _paragraphs(t) if pivoted else None),
+                )
+                for out, before, t in zip(outputs, summaries, texts, strict=True)
             ]
         if chosen.cacheable:
             self._store(outputs)
@@ -390,7 +394,7 @@ class Pipeline:
                 )
         self.cache.put_many(rows)
 
-    def _annotated(self, out: Output, aligned: tuple[str, ...] | None = None) -> Output:
+    def _annotated(self, out: Output, aligned: Aligned | None = None) -> Output:
         """`out` with its fidelity flags and support links (models.fidelity)."""
         if out.flags or out.support:
             return out
