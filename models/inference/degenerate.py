@@ -52,6 +52,7 @@ _LETTER_RUN = re.compile(r"([^\W\d_])\1{11,}")  # one letter 12+ times: "aaaaaaa
 # digits, slashes, dots, @ or brackets inside (URLs, code, ids) are not words.
 _WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
 _EDGE_PUNCT = "\"'“”‘’«»„()[]{}.,;:!?…"
+_CODE_CHARS = frozenset("=(){}[];<>_/\\|&*+$#@")
 
 
 def degeneracy(
@@ -89,9 +90,10 @@ def is_kept_copy(
 ) -> bool:
     """Whether a translation `output` copies `source` and the copy stands (names,
     numbers, text already in the target language): worth telling the reader."""
+    same = " ".join(output.split()) == " ".join(source.split())
     return (
         task == Task.TRANSLATION
-        and _is_copy(output.strip(), source, target_lang)
+        and (same or _is_copy(output.strip(), source, target_lang))
         and copy_is_faithful(source, target_lang, detect)
     )
 
@@ -115,10 +117,14 @@ def copy_is_faithful(
 
 def translatable_words(text: str) -> list[str]:
     """The words of `text` that a translation would change: not names (capitalized
-    words in scripts with case), numbers, URLs or code tokens. Caseless scripts (CJK,
-    Arabic...) count every word."""
+    words in scripts with case), numbers, URLs or code tokens, and none in a text that
+    is mostly code (half its tokens or more carry code characters). Caseless scripts
+    (CJK, Arabic...) count every word."""
+    tokens = text.split()
+    if sum(any(ch in _CODE_CHARS for ch in t) for t in tokens) * 2 >= len(tokens):
+        return []  # a line of code, a URL or a path: its identifiers are not translated
     words = []
-    for token in text.split():
+    for token in tokens:
         word = token.strip(_EDGE_PUNCT)
         if len(word) < 2 or not _WORD.match(word):
             continue
