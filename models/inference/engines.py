@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from models.errors import Cancelled, ModelError, one_line
+from models.logs import log
 
 if TYPE_CHECKING:
     from models.inference.loader import LoadedModel, ModelLoader
@@ -145,6 +146,7 @@ class EngineLoader:
             with self._lock:
                 if note not in self.notes:
                     self.notes.append(note)
+                    log.warning("%s", note)
         import dataclasses
 
         loaded = self.loader.load(
