@@ -169,10 +169,13 @@ class LLMSummarizer(_LLMRole):
             raise Cancelled()
         target = target_lang or lang
         length = Length(length)
-        pieces = [self._fitted(t, lang, target, cancel) for t in texts]
+        fitted = [self._fitted(t, lang, target, cancel) for t in texts]
+        pieces = [piece for piece, _ in fitted]
         prompts = [
-            summary_prompt(p, source_lang=lang, target_lang=target, length=length, style=self.style)
-            for p in pieces
+            summary_prompt(
+                piece, source_lang=piece_lang, target_lang=target, length=length, style=self.style
+            )
+            for piece, piece_lang in fitted
         ]
         results = ["" for _ in texts]
         todo = [i for i, p in enumerate(pieces) if p.strip()]
@@ -196,15 +199,18 @@ class LLMSummarizer(_LLMRole):
                 results[i] = answer
         return results
 
-    def _fitted(self, text: str, lang: str, target: str, cancel: threading.Event) -> str:
-        """`text`, or for one longer than the window, its chunks' summaries (repeatedly)."""
+    def _fitted(
+        self, text: str, lang: str, target: str, cancel: threading.Event
+    ) -> tuple[str, str]:
+        """`text`, or for one longer than the window its chunks' summaries (repeatedly,
+        written in `target`), with the language it is now in."""
         probe = summary_prompt("", source_lang=lang, target_lang=target, length=Length.LONG)
         budget = max(32, self.input_budget(probe))
         tokens = self.backend.count_tokens(text)
         piece, piece_lang = text, lang
         for _ in range(_MAX_LEVELS):
             if tokens <= budget:
-                return piece
+                return piece, piece_lang
             sentences = split_sentences(piece, piece_lang)
             chunks = chunk_sentences(
                 sentences, self.backend.count_tokens, max(16, budget), lang=piece_lang
