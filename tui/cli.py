@@ -126,6 +126,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         "openai_api_key": os.environ.get("OPENAI_API_KEY") or None,
     }
     settings = load_settings(args.config, **overrides)
+    if settings.openai_base_url:
+        from models.inference.openai_chat import check_base_url
+
+        check_base_url(settings.openai_base_url)  # one line now, not one per section
     if not math.isfinite(settings.max_input_mb):  # `--max-size inf`, or `nan` in the TOML
         raise SettingsError(
             f"the input size limit must be a number of MB, not {settings.max_input_mb}"
