@@ -407,3 +407,23 @@ def test_translator_openai_with_another_summarizer(server: FakeOpenAI, tmp_path:
     assert [o.text for o in outputs if isinstance(o, Output)] == [DEFAULT_REPLY] * 4
     assert all("into German" in r["messages"][-1]["content"] for r in server.requests)
     assert service.provider.describe().split(" | ")[1] == "openai:test"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("127.0.0.1:8000", "must look like http://HOST:PORT/v1"),
+        ("http://127.0.0.1:99999/v1", "must look like"),
+        ("http://user:sk-in-url@127.0.0.1:8000/v1", "must not hold credentials"),
+    ],
+)
+def test_a_bad_base_url_is_one_line_before_any_work(
+    tmp_path: Path, url: str, expected: str
+) -> None:
+    result = run_export(tmp_path, url)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("precis: ")
+    ]
+    assert expected in result.stderr and "sk-in-url" not in result.stderr
+    assert not (tmp_path / "cache.sqlite3").exists()

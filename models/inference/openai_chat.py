@@ -38,6 +38,25 @@ def model_of(spec: str) -> str:
     return spec[len(PREFIX) :]
 
 
+def check_base_url(base_url: str) -> str:
+    """`base_url` without a trailing slash; `ModelError` (one line) when it is not
+    http(s)://HOST[:PORT][/path]."""
+    url = base_url.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and (parts.port is None or parts.port > 0)
+    except ValueError:  # a port that is not a number, or out of range
+        valid = False
+    if not valid:
+        raise ModelError(
+            f"the OpenAI base URL must look like http://HOST:PORT/v1, not {base_url!r}"
+        )
+    if parts.username or parts.password:  # said without echoing the URL: it holds a secret
+        raise ModelError("the OpenAI base URL must not hold credentials: set OPENAI_API_KEY")
+    return url
+
+
 def is_loopback(base_url: str) -> bool:
     host = urlsplit(base_url).hostname or ""
     return host in _LOOPBACK or host.startswith("127.")
@@ -77,12 +96,7 @@ class OpenAIChat:
             raise ModelError("name the server's model: openai:MODEL")
         self.model = model
         self.name = PREFIX + model
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ModelError(
-                f"the OpenAI base URL must be http(s)://HOST[:PORT]/..., not {base_url}"
-            )
+        self.base_url = check_base_url(base_url or DEFAULT_BASE_URL)
         self._api_key = api_key
         self.timeout_s = timeout_s
         self.max_retries = max_retries
