@@ -424,6 +424,5 @@ def test_a_bad_base_url_is_one_line_before_any_work(
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("precis: ")
-    ]
     assert expected in result.stderr and "sk-in-url" not in result.stderr
     assert not (tmp_path / "cache.sqlite3").exists()
