@@ -426,3 +426,22 @@ def test_a_bad_base_url_is_one_line_before_any_work(
     assert len(lines) == 1 and lines[0].startswith("precis: ")
     assert expected in result.stderr and "sk-in-url" not in result.stderr
     assert not (tmp_path / "cache.sqlite3").exists()
+
+
+def test_openai_config_table(tmp_path: Path) -> None:
+    from models.settings import load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[models]\nsummarizer = "openai:qwen2.5"\n\n[openai]\n'
+        'base_url = "http://10.0.0.5:8000/v1"\napi_key = "sk-from-config"\n'
+        'concurrency = 8\ntimeout_s = 30\ncontext_tokens = 8192\nstyle = "points"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(config)
+    assert settings.summarizer == "openai:qwen2.5"
+    assert settings.openai_base_url == "http://10.0.0.5:8000/v1"
+    assert settings.openai_api_key == "sk-from-config"
+    assert (settings.llm_concurrency, settings.llm_timeout_s) == (8, 30)
+    assert (settings.llm_context_tokens, settings.llm_style) == (8192, "points")
+    assert "sk-from-config" not in repr(settings)
