@@ -12,8 +12,9 @@ captions; the article title, byline and dateline are fields of their own), read 
 Figures per page:
 - word recall and precision: bags of lower-cased words (CJK characters count one word
   each), precis' text against `expected.html`'s text;
-- heading recall: `expected.html`'s h1-h4 headings found among precis' section titles or
-  as its article title (compared as lower-cased words; pooled over all pages);
+- heading recall: `expected.html`'s h1-h4 headings found among precis' section titles
+  (each part of a stacked title "Part One — Chapter 1" counts) or as its article title
+  (compared as lower-cased words; pooled over all pages);
 - title and byline agreement with the metadata, over pages whose metadata has one (see
   `title_agrees` and `byline_agrees` for what counts as the same);
 - seconds per page for the parse itself.
@@ -191,8 +192,10 @@ def _score(
 ) -> PageScore:
     expected_text, headings, meta = expected
     recall, precision = overlap(words(text), words(expected_text))
-    # A heading shown as the article's title (the page's h1) is shown too.
-    found_titles = {" ".join(_tokens(t)) for t in [*titles, title or ""]}
+    # A heading shown as the article's title (the page's h1) is shown too, and so is
+    # each heading of a stacked section title ("Part One — Chapter 1").
+    shown = [part for t in [*titles, title or ""] for part in [t, *t.split(" — ")]]
+    found_titles = {" ".join(_tokens(t)) for t in shown}
     meta_title = str(meta.get("title") or "").strip()
     meta_byline = str(meta.get("byline") or "").strip()
     return PageScore(

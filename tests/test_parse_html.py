@@ -390,3 +390,9 @@ def test_cli_refuses_a_page_that_is_not_an_article_in_one_line() -> None:
     assert len(lines) == 1
     assert "looks like a list of questions and answers (an FAQ)" in lines[0]
     assert "--read-anyway" in lines[0]
+
+
+def test_a_heading_straight_over_another_is_kept_in_the_title() -> None:
+    body = f"<p>{P1}</p><h2>Part One</h2><h3>The branches</h3><p>{P2}</p><h3>Costs</h3><p>{P3}</p>"
+    article = parse_html(page(body))
+    assert [s.title for s in article.sections] == ["", "Part One — The branches", "Costs"]

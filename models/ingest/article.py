@@ -74,18 +74,20 @@ def assemble_article(
     byline: str | None = None,
     notes: Sequence[str] = (),
     source: str = "",
+    stack_headings: bool = False,
 ) -> Article:
     """Group blocks into sections; raise InputError when no paragraph is left.
 
     Headings start sections and the paragraphs before the first one form the lead
     (title ""). Without any heading the paragraphs are cut by size instead. A
-    heading with no paragraph under it is dropped; its captions move on.
+    heading with no paragraph under it is dropped, its captions kept; with
+    `stack_headings`, one straight over another joins its title ("Part One — Chapter 1").
     `Section.index` is the section's 0-based position in `Article.sections`.
     """
     notes = [*notes, *(b.text for b in blocks if b.kind == "note")]
     blocks = [b for b in blocks if b.kind != "note"]
     if any(b.kind == "heading" for b in blocks):
-        sections = _sections_by_heading(blocks)
+        sections = _sections_by_heading(blocks, stack_headings=stack_headings)
     else:
         sections = _sections_by_size(blocks)
     if not sections:
@@ -100,17 +102,23 @@ def assemble_article(
     )
 
 
-def _sections_by_heading(blocks: Sequence[Block]) -> list[Section]:
+def _sections_by_heading(blocks: Sequence[Block], *, stack_headings: bool) -> list[Section]:
     sections: list[Section] = []
     title = ""
     paragraphs: list[str] = []
     captions: list[str] = []
+    pending = False  # a heading seen and no paragraph under it yet
     for block in blocks:
         if block.kind == "heading":
             if paragraphs:
                 sections.append(_section(len(sections), title, paragraphs, captions))
                 paragraphs, captions = [], []
-            title = block.text
+                pending = False
+            # A part heading straight over a chapter heading is kept in the title:
+            # "Part One — Chapter 1", rather than lost (web pages; `stack_headings`).
+            stack = stack_headings and pending and title
+            title = f"{title} — {block.text}" if stack else block.text
+            pending = True
         elif block.kind == "caption":
             captions.append(block.text)
         else:

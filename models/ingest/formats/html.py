@@ -99,7 +99,13 @@ def parse_html(
         raise InputError(f"{name} is an HTML page with no article text")
     refuse_if_not_article(blocks, name, link_share=_link_share(body), read_anyway=read_anyway)
     return assemble_article(
-        title, blocks, dateline=dateline, byline=byline, notes=notes, source=source
+        title,
+        blocks,
+        dateline=dateline,
+        byline=byline,
+        notes=notes,
+        source=source,
+        stack_headings=True,  # h2 "Part One" over h3 "Chapter 1": both shown
     )
 
 

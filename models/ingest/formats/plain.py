@@ -113,6 +113,8 @@ _OPENING_MARK = "\"'“‘„«‚‹(["
 def is_heading_line(text: str) -> bool:
     """A line shaped like a heading: short, no sentence end (a question is fine), not
     a byline, dateline, timestamp, list item, line of code or wrapped fragment."""
+    if len(text) > 200:  # no heading is longer; the checks below stay cheap
+        return False
     if is_byline(text) or is_dateline(text) or _TIMESTAMP.search(text):
         return False
     if _LIST_ITEM.match(text) or _CODE.search(text) or text[:1] in _OPENING_MARK:
