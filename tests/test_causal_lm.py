@@ -222,3 +222,36 @@ def test_models_pull_llm_names_the_recommended_model_and_its_size(tmp_path: Path
     ]
     with pytest.raises(ModelError, match="precis models pull"):
         provider.summarizer("de")
+
+
+def test_the_service_streams_the_section_on_screen(provider: ModelProvider) -> None:
+    from models.cache.results import ResultCache
+    from models.ingest.article import Article, Section
+    from models.service.events import SUMMARY, Output, OutputKey, Partial
+    from models.service.scheduler import PrecisService
+
+    long = f"{SECTION} {SECTION.upper()} Teachers and parents asked for clearer rules."
+    article = Article("t", (Section(0, "", (long,)), Section(1, "", (SECTION,))))
+    events: list[object] = []
+    done = threading.Event()
+
+    def listen(event: object) -> None:
+        events.append(event)
+        if isinstance(event, Output):
+            done.set()
+
+    cache = ResultCache(None, max_bytes=10_000_000)
+    service = PrecisService(article, provider, cache, source_lang="en", prefetch=False)
+    service.set_listener(listen)
+    key = OutputKey(0, "de", SUMMARY, Length.SHORT)  # shorter than the section
+    try:
+        assert service.show(key) is None
+        assert done.wait(120)
+    finally:
+        service.close()
+    partials = [e for e in events if isinstance(e, Partial)]
+    final = next(e for e in events if isinstance(e, Output))
+    assert partials and all(p.key == key for p in partials)
+    assert events.index(partials[0]) < events.index(final)
+    assert final.text.strip() and not final.from_cache
+    assert service.peek(key) is not None  # the finished text, cached
