@@ -264,6 +264,7 @@ def test_export_with_a_broken_model_exits_2_with_one_line(
         models = {**good, role: str(folder)}
         argv = export(
             tmp_path,
+            "--strict",  # without it, export falls back as the reader does
             "--summarizer",
             models["summarizer"],
             "--translator",
@@ -311,7 +312,7 @@ def test_export_out_of_memory_exits_2_with_one_line(
 def test_a_corrupt_model_in_a_real_export_process(tiny_models: dict[str, Path], tmp_path: Path):
     folder = broken_folder(tiny_models, "summarizer", "corrupt_safetensors", tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "tui", *export(tmp_path, "--summarizer", str(folder))],
+        [sys.executable, "-m", "tui", *export(tmp_path, "--strict", "--summarizer", str(folder))],
         capture_output=True,
         text=True,
         cwd=ROOT,
