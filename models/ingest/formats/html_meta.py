@@ -98,12 +98,10 @@ def read_meta(tree: Any, url: str | None = None) -> PageMeta:
             meta.sites.append(host.removeprefix("www."))
     # A declared "title" that is the site's name ("Aktuálně.cz") is no headline.
     meta.title = next((t for t in titles if t and not _is_site(t, meta.sites, exact=True)), "")
-    authors = [*ld_authors, *(values.get(k, "") for k in _AUTHOR_META), *_dom_bylines(tree)]
-    for author in authors:
-        if not author or author.startswith(("http://", "https://", "/")):
-            continue
-        if is_real_author(author) and not any(_same(author, s) for s in meta.sites):
-            meta.authors.append(author)
+    authors = [*ld_authors, *(values.get(k, "") for k in _AUTHOR_META)]
+    meta.authors = [a for a in authors if _usable_author(a, meta.sites)]
+    if not meta.authors:  # the layout's byline elements: an XPath over the whole page
+        meta.authors = [a for a in _dom_bylines(tree) if _usable_author(a, meta.sites)]
     for figure in tree.iterfind(".//figure"):
         caption = figure.find(".//figcaption")
         if caption is None:
@@ -115,6 +113,12 @@ def read_meta(tree: Any, url: str | None = None) -> PageMeta:
                 if src and text:
                     meta.captions.setdefault(src, text)
     return meta
+
+
+def _usable_author(author: str, sites: list[str]) -> bool:
+    if not author or author.startswith(("http://", "https://", "/")):
+        return False
+    return is_real_author(author) and not any(_same(author, s) for s in sites)
 
 
 def _dom_bylines(tree: Any) -> list[str]:
