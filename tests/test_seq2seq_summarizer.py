@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from models.errors import Cancelled
 from models.inference.budgets import summary_budget
 from models.inference.decoding import DecodingPolicy
 from models.inference.generate import Generated
-from models.inference.loader import LoadedModel, ModelLoader
+from models.inference.loader import LoadedModel
 from models.inference.seq2seq import Seq2SeqSummarizer, trim_unfinished
 from models.types import Length, Summarizer
 
@@ -165,21 +164,3 @@ def test_a_summary_cut_by_its_budget_loses_the_unfinished_sentence() -> None:
     assert trim_unfinished(whole, "en") == "The council met. Prices rose"
     single = Generated("The council met and", truncated=True)
     assert trim_unfinished(single, "en") == "The council met and…"  # the cut is marked
-
-
-@pytest.mark.slow
-def test_real_default_models_summarize_and_translate() -> None:
-    """Needs the network (or both models in the hub cache) and ~2 GB of memory."""
-    from models.data import SAMPLE_ARTICLE
-    from models.inference.seq2seq import Seq2SeqTranslator
-
-    text = Path(SAMPLE_ARTICLE).read_text(encoding="utf-8")[:3000]
-    loader = ModelLoader()
-    bart = loader.load("sshleifer/distilbart-cnn-12-6", device="cpu", local_files_only=False)
-    assert bart.max_input_tokens == 1024 and bart.revision
-    summaries = Seq2SeqSummarizer(bart).summarize([text], Length.SHORT)
-    assert 5 <= len(summaries[0].split()) <= 60
-    marian = loader.load("Helsinki-NLP/opus-mt-en-de", device="cpu", local_files_only=False)
-    assert marian.max_input_tokens == 512
-    german = Seq2SeqTranslator(marian, "en", "de").translate([summaries[0]])[0]
-    assert german and german != summaries[0]
