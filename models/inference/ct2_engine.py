@@ -251,11 +251,18 @@ def _vocabulary(folder: Path) -> frozenset[str]:
 
 
 def _threads() -> int:
-    # As torch: OMP_NUM_THREADS when set (tests set 1), else CTranslate2's default.
+    # As torch: OMP_NUM_THREADS when set (tests set 1), else one thread per CPU this
+    # process may use (CTranslate2's own default is 4, too many on a 2-core machine).
     try:
-        return max(0, int(os.environ.get("OMP_NUM_THREADS", "0")))
+        wanted = int(os.environ.get("OMP_NUM_THREADS", "0"))
     except ValueError:
-        return 0
+        wanted = 0
+    if wanted > 0:
+        return wanted
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
 
 
 def _cancel_event(criteria: Sequence[Any] | None) -> threading.Event:
