@@ -39,6 +39,7 @@ from models.types import Summarizer, Translator
 
 if TYPE_CHECKING:
     from models.inference.chat import ChatBackend
+    from models.inference.engines import EngineLoader
     from models.inference.loader import LoadedModel, ModelLoader
 
 EXTRACTIVE = "extractive"
@@ -59,6 +60,7 @@ class ModelProvider:
         # Before any transformers import: HF_HUB_OFFLINE is read once, at import.
         hub.configure_environment(self.offline)
         self._loader = loader
+        self._engines: EngineLoader | None = None
         self._cache_dir = cache_dir
         self._lock = threading.RLock()
         self._summarizer: Summarizer | None = None
@@ -244,9 +246,16 @@ class ModelProvider:
         parts = [_short_name(self.settings.summarizer)]
         loaded = getattr(summarizer, "loaded", None)
         if loaded is not None:
-            parts.append(loaded.precision)
+            from models.inference.engines import engine_of
+
+            parts.append(f"{engine_of(loaded)} {loaded.precision}")
         elif self.device_name() == "cpu":
-            parts.append("int8" if self.settings.quantize else "fp32")
+            from models.inference import engines
+
+            engine, _ = engines.choose(
+                self.settings.engine, "cpu", cache_on=self.engines.cache_dir() is not None
+            )
+            parts.append(f"{engine} {'int8' if self.settings.quantize else 'fp32'}")
         parts.append(self._decoding_label(summarizer))
         return " · ".join(parts)
 
@@ -341,16 +350,27 @@ class ModelProvider:
     def _resolve(self, model: str) -> hub.ResolvedModel:
         return hub.resolve(model, offline=self.offline, cache_dir=self._cache_dir)
 
+    @property
+    def engines(self) -> EngineLoader:
+        """Loads each model on the engine `settings.engine` picks (transformers or
+        CTranslate2, models.inference.engines); its `notes` say why a fallback happened."""
+        if self._engines is None:
+            from models.inference.engines import EngineLoader
+
+            self._engines = EngineLoader(self.loader)
+        return self._engines
+
     def _load(self, resolved: hub.ResolvedModel) -> LoadedModel:
-        loaded = self.loader.load(
-            str(resolved.local_dir),
-            device=self.settings.device,
-            quantize=self.settings.quantize,
-            local_files_only=True,
-        )
         # Loaded from the snapshot folder, but named as the user named it: the name is
         # shown and is part of every cache key, and must not change with the cache path.
-        return dataclasses.replace(loaded, name=resolved.model_id, revision=resolved.revision)
+        return self.engines.load(
+            Path(resolved.local_dir),
+            name=resolved.model_id,
+            revision=resolved.revision,
+            engine=self.settings.engine,
+            device=self.settings.device,
+            quantize=self.settings.quantize,
+        )
 
     def _hop(self, spec: ModelSpec, resolved: hub.ResolvedModel) -> Translator:
         found = self._hops.get(spec)
