@@ -318,3 +318,23 @@ async def test_a_translation_shows_its_flags_in_the_bilingual_view(
         pairs = [p for p in view(app).query(ParagraphPair) if "pair-title" not in p.classes]
         assert "1,900" in pairs[0].translated
     app.service.close()
+
+
+async def test_a_new_language_searches_again_before_jumping(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await all_summaries_cached(pilot, app)
+        await search_for(pilot, app, "million")
+        count = app._reader.query_one("#search-count", Static)
+        assert str(count.content).endswith("4 matches in 4 sections")
+        app._reader.lang = "de"  # summaries now come in German (tagged "[de]")
+        await ready(pilot, app)
+        await all_summaries_cached(pilot, app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "searching" not in str(count.content))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert str(count.content).endswith("4 matches in 4 sections")
+        assert app._reader._searched is not None and app._reader._searched[1] == "de"
+    app.service.close()

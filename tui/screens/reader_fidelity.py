@@ -95,6 +95,7 @@ class SupportAndSearch(_Base):
 
     _sentence: tuple[OutputKey, int] | None = None  # the summary sentence shown, and whose
     _matches: list[SearchMatch] | None = None
+    _searched: tuple[str, str, Length] | None = None  # the query, language and length
     _match: int | None = None
 
     # -- support of summary sentences ---------------------------------------------------
@@ -179,6 +180,7 @@ class SupportAndSearch(_Base):
         if (message.lang, message.length) != (self.lang, self.length):
             return  # the view changed while searching: its outputs are others
         self._matches = message.matches
+        self._searched = (message.query, message.lang, message.length)
         self._match = None
         self.query_one(SearchBar).set_count(describe_matches(self._matches))
         if not self._matches:
@@ -213,8 +215,14 @@ class SupportAndSearch(_Base):
         return texts
 
     def _step_match(self, step: int) -> None:
-        if not self._matches:
+        if not self._matches or self._searched is None:
             self.notify("No search yet: press / to search.", timeout=3)
+            return
+        query, lang, length = self._searched
+        if (lang, length) != (self.lang, self.length):
+            # The matches in summaries and translations were for other outputs: again.
+            self.query_one(SearchBar).set_count("searching …")
+            self._search(query, self.lang, self.length)
             return
         self._match = next_index(self._matches, self._match, step)
         self._show_match()
