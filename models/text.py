@@ -54,7 +54,7 @@ _FIRST_WORD = re.compile(r"[^\W\d_]+")
 
 
 def _join_ordinals(
-    sentences: list[str], before: frozenset[str], after: tuple[str, ...]
+    sentences: list[str], before: frozenset[str], after: frozenset[str]
 ) -> list[str]:
     """Undo splits after an ordinal: "im 15." + "Jahrhundert gebaut." is one sentence."""
     out = [sentences[0]]
