@@ -72,6 +72,7 @@ class Settings:
     url_timeout_s: float = 15.0
     keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys
     theme: str | None = None
+    export_dir: str | None = None  # where the reader's `e` writes; None: Documents/precis
     decoding: Literal["beam", "fast"] = "beam"  # beam search as the checkpoints, or greedy
     # Inference engine (models.inference.engines): auto = CTranslate2 on CPU when installed
     engine: Literal["auto", "transformers", "ctranslate2"] = "auto"
@@ -283,6 +284,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("size limits must be positive")
     if not isinstance(settings.llm_concurrency, int) or not 1 <= settings.llm_concurrency <= 64:
         raise SettingsError("openai concurrency must be a whole number from 1 to 64")
+    if not settings.llm_timeout_s > 0 or settings.llm_context_tokens < 1:
+        raise SettingsError("openai timeout_s and context_tokens must be positive")
     if settings.llm_style not in ("prose", "points"):
         raise SettingsError("llm_style must be prose or points")
     if settings.engine not in ("auto", "transformers", "ctranslate2"):
