@@ -153,7 +153,7 @@ URL_CASES = [
     ("/404", "http 404", 5),
     ("/claims-2gb", "is 2048 mb, over the 20 mb input limit", 5),
     ("/forever", "is larger, over the 20 mb input limit", 15),
-    ("/trickle", "download took over 2 s", 4),
+    ("/trickle", "no complete answer within 2 s", 4),
     ("/png", "serves image/png, not an article", 5),
     ("/escapes.html", "", 10),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,44 @@ def test_five_thousand_sections() -> None:
     article = parse_markdown(text)
     assert len(article.sections) == 5000
     assert article.sections[4999].title == "Section 4999"
+
+
+# -- issue 17 item 9: time linear in the input, whatever the delimiters ---------------------
+
+PATHOLOGICAL = {
+    "unclosed strong": "Words here and **a",
+    "unclosed star": "*a",
+    "unclosed underscore": "_a",
+    "unclosed image": "![a",
+    "unclosed link target": "[a](",
+    "unclosed comment": "<!--",
+    "unclosed code": "`a",
+}
+
+
+def _cpu_seconds(text: str) -> float:
+    start = time.process_time()  # CPU time: other processes on the machine do not count
+    with contextlib.suppress(InputError):
+        parse_markdown(text)
+    return time.process_time() - start
+
+
+@pytest.mark.parametrize("unit", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_inline_parsing_is_linear(unit: str) -> None:
+    small = _cpu_seconds("# E\n\nWords. " + unit * (20_000 // len(unit)))
+    large = _cpu_seconds("# E\n\nWords. " + unit * (80_000 // len(unit)))
+    # 4x the input: linear is ~4x the time; the lazy regexes were 16x and more.
+    assert large < 8 * small + 0.3, (small, large)
+
+
+def test_a_long_heading_line_of_spaces_is_linear() -> None:
+    small = _cpu_seconds("# E\n\nWords.\n\n# a" + " " * 20_000 + "x\n\nMore words.")
+    large = _cpu_seconds("# E\n\nWords.\n\n# a" + " " * 80_000 + "x\n\nMore words.")
+    assert large < 8 * small + 0.3, (small, large)
+
+
+def test_the_issue_case_of_450_kb_finishes_in_seconds() -> None:
+    # 83 s before (lazy emphasis regexes); about 5 s of CPU now on a slow machine.
+    text = "# E\n\n" + "Words here and **a" * 25_000
+    assert len(text) > 450_000
+    assert _cpu_seconds(text) < 30
