@@ -17,16 +17,24 @@ behave as promised:
 - the share of summaries holding a photo caption or credit line, by a pattern list
   kept here, separate from the summarizer's.
 
+With `--rouge` (needs the `rouge-score` package: the `eval` extra) it also scores
+whole-article summaries against the one human-written reference the corpus has: the
+page's description (`excerpt` in expected-metadata.json), on English pages whose
+description is not copied from the text (so lead-1 does not win by construction).
+Descriptions are a sentence or two, so this is a weak, small check of short against
+lead-1 (and of medium against lead-3 at a similar length), not CNN/DailyMail ROUGE.
+
 Sections of one sentence are left out of every figure (all lengths are that sentence).
 The redundancy and credit shares count only summaries that are not the whole section
 ("chosen"): when a length covers the whole section nothing was chosen.
 
-    python scripts/eval_extractive.py [--corpus DIR] [--json]
+    python scripts/eval_extractive.py [--corpus DIR] [--json] [--rouge]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import statistics
@@ -149,6 +157,50 @@ def measure(articles: list[tuple[str, Article]]) -> dict[str, Any]:
     }
 
 
+def excerpt_rouge(folder: Path) -> dict[str, Any]:
+    """Mean ROUGE-1/2/L F1 (stemmed) of lead-1, lead-3 and each length against the
+    page descriptions, over whole articles."""
+    from rouge_score import rouge_scorer  # only for --rouge
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    summarizer = ExtractiveSummarizer()
+    systems = ["lead1", "lead3", *(x.value for x in Length)]
+    scores: dict[str, list[tuple[float, float, float]]] = {k: [] for k in systems}
+    words: dict[str, list[int]] = {k: [] for k in systems}
+    pages = []
+    for meta_path in sorted(folder.glob("*/expected-metadata.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        excerpt = " ".join(str(meta.get("excerpt") or "").split())
+        if len(excerpt.split()) < 8:
+            continue
+        try:
+            article = read_article(str(meta_path.parent / "source.html"))
+        except PrecisError:
+            continue
+        text = "\n\n".join(s.text for s in article.sections)
+        if excerpt[:60] in " ".join(text.split()) or detect_language(text[:5000]) != "en":
+            continue
+        sentences = section_sentences(text, "en")
+        if len(sentences) < 4:
+            continue
+        pages.append(meta_path.parent.name)
+        outputs = {"lead1": sentences[0], "lead3": " ".join(sentences[:3])}
+        for length in Length:
+            outputs[length.value] = summarizer.summarize([text], length)[0]
+        for name, summary in outputs.items():
+            got = scorer.score(excerpt, summary)
+            scores[name].append(tuple(got[m].fmeasure for m in ("rouge1", "rouge2", "rougeL")))
+            words[name].append(len(summary.split()))
+    return {
+        "pages": pages,
+        "rouge_f1": {
+            k: [round(100 * statistics.fmean(col), 1) for col in zip(*v, strict=True)] if v else []
+            for k, v in scores.items()
+        },
+        "mean_words": {k: round(statistics.fmean(v), 1) if v else 0 for k, v in words.items()},
+    }
+
+
 def print_table(label: str, figures: dict[str, Any]) -> None:
     print(
         f"{label}: {figures['articles']} articles, {figures['sections']} sections of 2+ sentences"
@@ -173,17 +225,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--rouge", action="store_true", help="also ROUGE against the corpus's page descriptions"
+    )
     args = parser.parse_args()
     results = {"sample": measure([("sample", read_article(None))])}
     if args.corpus.is_dir():
         results["corpus"] = measure(load_corpus(args.corpus))
     else:
         print(f"no corpus at {args.corpus}; sample only", file=sys.stderr)
+    if args.rouge and importlib.util.find_spec("rouge_score") is None:
+        print("--rouge needs rouge-score: pip install 'precis-tui[eval]'", file=sys.stderr)
+        return 2
+    rouge = excerpt_rouge(args.corpus) if args.rouge and args.corpus.is_dir() else None
     if args.json:
-        print(json.dumps(results, indent=2))
-    else:
-        for label, figures in results.items():
-            print_table(label, figures)
+        print(json.dumps({**results, "excerpt_rouge": rouge}, indent=2))
+        return 0
+    for label, figures in results.items():
+        print_table(label, figures)
+    if rouge is not None:
+        print(f"ROUGE F1 against page descriptions, {len(rouge['pages'])} English articles")
+        print("  system     R-1   R-2   R-L   words")
+        for name, (r1, r2, rl) in rouge["rouge_f1"].items():
+            print(f"  {name:<8}{r1:>6}{r2:>6}{rl:>6}{rouge['mean_words'][name]:>8}")
     return 0
 
 
