@@ -122,8 +122,6 @@ def is_heading_line(text: str) -> bool:
     first = text[:1]
     if first.isalpha() and first.islower():
         return False  # the tail of a sentence broken over lines
-    if len(text.split()) == 1 and not CJK_CHAR.search(text) and len(text) < 4:
-        return False
     if ends_sentence(text, "?") and not ends_sentence(text, ".!"):
         return len(text.split()) <= 12 and len(text) <= 100
     return is_title_like(text)
