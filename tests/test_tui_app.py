@@ -23,7 +23,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, ProgressBar, Static
 
 from models.cache.results import ResultCache
-from models.errors import Cancelled, ModelMissingError
+from models.errors import Cancelled, ModelMissingError, PrecisError
 from models.inference.extractive import ExtractiveSummarizer
 from models.ingest.article import Article, Section
 from models.ingest.sources import read_article
@@ -74,6 +74,7 @@ class ReaderProvider:
         self.downloads: list[str] = []
         self.download_started = threading.Event()
         self.download_release = threading.Event()
+        self.fail_with: str | None = None
 
     def summarizer(self, lang: str) -> ExtractiveSummarizer:
         return ExtractiveSummarizer()
@@ -102,6 +103,8 @@ class ReaderProvider:
         self.downloads.append(model_id)
         progress(100_000_000, 300_000_000)
         self.download_started.set()
+        if self.fail_with:
+            raise PrecisError(self.fail_with)
         while not self.download_release.wait(0.02):
             if cancel.is_set():
                 raise Cancelled()
@@ -151,6 +154,11 @@ async def settled(pilot: Pilot, app: PrecisApp) -> None:
     await wait_for(pilot, lambda: pane(app).state in ("output", "failure"))
     await wait_for(pilot, lambda: reader(app).query_one(StatusBar).activity == "")
     await wait_for(pilot, lambda: reader(app).query_one(OriginalView).settled)
+
+
+def notice(app: PrecisApp) -> str:
+    """The line above the summary."""
+    return str(reader(app).query_one("#output-note", Static).content)
 
 
 def screen_text(app: PrecisApp) -> str:
@@ -364,7 +372,7 @@ async def test_t_in_the_original_language_explains_itself(tmp_path: Path) -> Non
 
 
 async def test_r_recomputes_bypassing_the_cache(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, settings=Settings(summarizer="extractive", lang="de"))
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, app)
         computed = app.service.stats.computed
@@ -500,18 +508,31 @@ async def test_article_text_is_never_markup(tmp_path: Path) -> None:
     app.service.close()
 
 
-async def test_missing_model_offers_a_download_with_progress_and_cancel(tmp_path: Path) -> None:
+async def test_missing_translator_shows_the_summary_untranslated_and_offers_it(
+    tmp_path: Path,
+) -> None:
+    """Issue 13 items 2 and 5: French has no translator on disk. The summary is shown
+    in English under a one-line notice; `d` downloads the translator with progress
+    below the summary, which stays there when the download is cancelled."""
     app = make_app(tmp_path, settings=Settings(summarizer="extractive", lang="fr"))
     provider: ReaderProvider = app.service.provider
+    english = app.service.peek(OutputKey(0, "en", SUMMARY, Length.SHORT))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = reader(app)
         await settled(pilot, app)
-        failure = str(screen.query_one("#output-failure", Static).content)
-        assert f"the model {MISSING_MODEL} is not downloaded" in failure
-        assert f"Press d to download {MISSING_MODEL} (~300 MB)" in failure
+        assert pane(app).state == "output"
+        summary = pane(app).body_text
+        assert summary and not summary.startswith("FR: ")
+        if english is not None:
+            assert summary == english.text
+        assert notice(app) == "French needs opus-mt-en-fr (~300 MB); d downloads it"
+        title = str(screen.query_one("#output-title", Static).content)
+        assert title == "Summary · short · English"  # the language the text is in
         await pilot.press("j")  # everything else keeps working
-        assert screen.section == 1 and pane(app).state in ("loading", "failure")
-        await pilot.press("k", "l", "escape")
+        await settled(pilot, app)
+        assert screen.section == 1 and pane(app).state == "output"
+        await pilot.press("k")
+        await settled(pilot, app)
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmDownload)
         await pilot.press("n")
@@ -520,16 +541,71 @@ async def test_missing_model_offers_a_download_with_progress_and_cancel(tmp_path
         await wait_for(pilot, provider.download_started.is_set)
         bar = screen.query_one(ProgressBar)
         await wait_for(pilot, lambda: bar.progress == 100_000_000)
-        assert bar.total == 300_000_000 and pane(app).state == "download"
-        await pilot.press("escape")  # cancels the download
-        await wait_for(pilot, lambda: pane(app).state == "failure")
-        assert "cancelled" in str(screen.query_one("#output-failure", Static).content)
+        assert bar.total == 300_000_000
+        # The download's progress is below the summary, which stays readable.
+        assert pane(app).state == "output" and pane(app).body_text == summary
+        started = time.monotonic()
+        await pilot.press("escape")  # cancels the download at once
+        assert time.monotonic() - started < 1.0
+        assert any("cancelled" in n.message for n in app._notifications)
+        assert "cancelled" in str(screen.query_one("#status-info", Static).content)
+        assert pane(app).state == "output" and pane(app).body_text == summary
+        assert not screen.query_one("#output-download").display
         await pilot.press("d")  # asked once per model: no second confirmation
         assert app.screen is screen
         await wait_for(pilot, lambda: len(provider.downloads) == 2)
         provider.download_release.set()
-        await wait_for(pilot, lambda: pane(app).state == "failure")  # still missing here
+        await wait_for(pilot, lambda: any("Downloaded" in n.message for n in app._notifications))
+        await settled(pilot, app)  # still missing here: the same stand-in again
+        assert pane(app).body_text == summary
         assert provider.downloads == [MISSING_MODEL, MISSING_MODEL]
+    app.service.close()
+
+
+async def test_a_failed_download_keeps_the_summary_and_says_why(tmp_path: Path) -> None:
+    app = make_app(tmp_path, settings=Settings(summarizer="extractive", lang="fr"))
+    provider: ReaderProvider = app.service.provider
+    provider.fail_with = "the hub answered 503 [bold]Service Unavailable[/bold]"
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = reader(app)
+        await settled(pilot, app)
+        summary = pane(app).body_text
+        await pilot.press("d", "y")
+        await wait_for(pilot, lambda: any("failed" in n.message for n in app._notifications))
+        await pilot.pause()
+        message = next(n.message for n in app._notifications if "failed" in n.message)
+        assert "[bold]Service Unavailable[/bold]" in message  # plain text, not markup
+        assert "failed" in str(screen.query_one("#status-info", Static).content)
+        assert pane(app).state == "output" and pane(app).body_text == summary
+    app.service.close()
+
+
+async def test_keys_with_nothing_to_do_say_why(tmp_path: Path) -> None:
+    """Issue 13 item 9: r with the extractive summarizer, d with nothing missing, and t
+    with no translator each give a one-line reason."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app)
+        computed = app.service.stats.computed
+        await pilot.press("r")
+        await pilot.pause()
+        assert any("extractive summarizer" in n.message for n in app._notifications)
+        assert app.service.stats.computed == computed
+        await pilot.press("d")
+        assert app.screen is reader(app)
+        assert any("Nothing to download" in n.message for n in app._notifications)
+    app.service.close()
+    app = make_app(tmp_path, settings=Settings(summarizer="extractive", lang="fr"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app)
+        await pilot.press("t")
+        screen = reader(app)
+        await wait_for(pilot, lambda: any("translation" in n.message for n in app._notifications))
+        await pilot.pause()
+        message = next(n.message for n in app._notifications if "translation" in n.message)
+        assert f"{MISSING_MODEL} is not on disk" in message and "\n" not in message
+        assert not screen.bilingual  # no original squeezed beside an empty column
+        assert screen.query_one(OriginalView).translation is None
     app.service.close()
 
 
@@ -585,11 +661,17 @@ async def test_real_tiny_models_summary_translation_and_missing_model(
         assert all(p.translated.strip() for p in pairs)
         await pilot.press("l", *"fren", "enter")
         assert screen.lang == "fr"
-        await wait_for(pilot, lambda: pane(app).state == "failure", timeout=30)
-        failure = str(screen.query_one("#output-failure", Static).content)
-        # Offline: the pane says what to do instead of offering a download.
-        assert "Helsinki-NLP/opus-mt-en-fr (~300 MB)" in failure
-        assert "precis models pull" in failure and "Press d" not in failure
+        # No en->fr translator on disk: the summary in English, and one line saying
+        # what French needs; offline, how to get it rather than a download offer.
+        await wait_for(
+            pilot,
+            lambda: pane(app).state == "output" and notice(app).startswith("French needs"),
+            timeout=30,
+        )
+        assert notice(app) == (
+            "French needs opus-mt-en-fr (~300 MB); offline: "
+            "`precis models pull Helsinki-NLP/opus-mt-en-fr` on a connected machine"
+        )
         assert not screen.check_action("download", ())
     service.close()
 
@@ -666,7 +748,8 @@ async def test_extractive_stand_in_offers_the_summarizer_download(
         # A stand-in is not stored as the final output: the real model replaces it later.
         assert service.peek(screen.summary_key) is None
         note = str(screen.query_one("#output-note", Static).content)
-        assert "sshleifer/distilbart-cnn-12-6" in note and note.startswith("extractive")
+        assert note.startswith("Sentences picked: the summarizer distilbart-cnn-12-6 (")
+        assert note.endswith("; d downloads it")
         assert screen.check_action("download", ())
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmDownload)

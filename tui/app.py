@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
+from models.sanitize import safe_line, safe_message
 from models.service.events import (
     DownloadProgress,
     Failure,
@@ -29,6 +30,7 @@ from models.service.events import (
 )
 from models.settings import Settings, default_state_path
 from models.types import Length
+from tui.keymap import check_keymap
 from tui.messages import (
     ComputeProgress,
     DownloadUpdate,
@@ -38,26 +40,33 @@ from tui.messages import (
 )
 from tui.screens.help import HelpScreen
 from tui.screens.reader import ReaderScreen
-from tui.state import ReaderState, load_state, save_state
+from tui.state import ReaderState, load_state_checked, save_state
 
 if TYPE_CHECKING:
     from models.service.scheduler import PrecisService
 
-# Reader actions offered in the command palette: (title, help, action on the reader).
-PALETTE: tuple[tuple[str, str, str], ...] = (
-    ("Next section", "Show the next section", "next_section"),
-    ("Previous section", "Show the previous section", "previous_section"),
-    ("Summary length", "Cycle the summary length: short, medium, long", "cycle_length"),
-    ("Language…", "Pick the target language", "pick_language"),
-    ("Previous language", "Return to the language used before", "previous_language"),
-    ("Full translation", "The translation beside the original", "toggle_translation"),
-    ("Recompute", "Compute the output on screen again, bypassing the cache", "recompute"),
-    ("Export", "Export the article as Markdown with the current settings", "export"),
-    ("Search…", "Search the text, summaries and translations of every section", "search"),
-    ("Brief", "The whole article summarized from its section summaries", "brief"),
-    ("Sources of a summary sentence", "Highlight what the next one is based on", "next_sentence"),
-    ("Help", "Show every key", "help"),
-)
+# Palette titles of reader actions. Every binding of the reader is in the palette,
+# under its title here or else its footer label, with its help text and keys.
+PALETTE_TITLES: dict[str, str] = {
+    "next-section": "Next section",
+    "previous-section": "Previous section",
+    "cycle-length": "Summary length",
+    "pick-language": "Language…",
+    "previous-language": "Previous language",
+    "toggle-translation": "Full translation",
+    "recompute": "Recompute",
+    "export": "Export",
+    "download": "Download the missing model",
+    "focus-text": "Read the section text",
+    "focus-summary": "Scroll the summary",
+    "cancel": "Cancel download / back to the list",
+    "search": "Search…",
+    "brief": "Brief",
+    "next-sentence": "Sources of a summary sentence",
+    "previous-sentence": "Sources of the previous summary sentence",
+    "help": "Help",
+}
+NOT_IN_PALETTE = {"download-why", "quit"}  # a fallback of `d`; quit is the app's own
 
 
 def to_message(event: ServiceEvent) -> Message | None:
@@ -86,8 +95,8 @@ class PrecisApp(App[None]):
         (120, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit", tooltip="Quit (the language and length are kept)"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Show every key"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit (the language and length are kept)"),
     ]
 
     def __init__(
@@ -102,7 +111,7 @@ class PrecisApp(App[None]):
         self.service = service
         self.settings = settings
         self.state_path = state_path or default_state_path()
-        state = load_state(self.state_path)
+        state, self._state_warning = load_state_checked(self.state_path)
         self.reader_state = ReaderState(
             lang=settings.lang or state.lang or service.source_lang,
             previous_lang=state.previous_lang,
@@ -116,9 +125,11 @@ class PrecisApp(App[None]):
             on_change=self._remember,
             keys_for=self.keys_for,
             export_path=export_path,
+            export_dir=Path(settings.export_dir).expanduser() if settings.export_dir else None,
         )
-        if settings.keymap:
-            self.set_keymap(dict(settings.keymap))
+        self.keymap = check_keymap(settings.keymap, self._all_bindings())
+        if self.keymap.keys:
+            self.set_keymap(dict(self.keymap.keys))
 
     @staticmethod
     def _initial_length(settings: Settings, state: ReaderState) -> Length:
@@ -135,9 +146,15 @@ class PrecisApp(App[None]):
             else:
                 known = ", ".join(sorted(BUILTIN_THEMES))
                 self.notify(
-                    f"unknown theme {self.settings.theme!r}; try one of: {known}",
+                    f"unknown theme {safe_line(self.settings.theme)!r}; try one of: {known}",
                     severity="warning",
+                    markup=False,
                 )
+        warnings = [*self.keymap.problems]
+        if self._state_warning:
+            warnings.append(self._state_warning)
+        for warning in warnings:
+            self.notify(warning, severity="warning", timeout=12, markup=False)
         self.service.set_listener(self._on_service_event)
 
     def on_unmount(self) -> None:
@@ -164,7 +181,11 @@ class PrecisApp(App[None]):
             save_state(self.state_path, self.reader_state)
         except OSError as exc:
             if self.is_running:
-                self.notify(f"cannot remember settings: {exc}", severity="warning")
+                self.notify(
+                    f"cannot remember settings: {safe_message(exc)}",
+                    severity="warning",
+                    markup=False,
+                )
 
     # -- keys, help and the command palette -------------------------------------------
 
@@ -181,13 +202,17 @@ class PrecisApp(App[None]):
                 yield binding
 
     def _display_keys(self, binding: Binding) -> str:
-        keys = self.settings.keymap.get(binding.id or "", binding.key)
+        keys = self.keymap.keys.get(binding.id or "", binding.key)
         return " ".join(
             self.get_key_display(Binding(key.strip(), binding.action)) for key in keys.split(",")
         )
 
     def help_rows(self) -> list[tuple[str, str]]:
-        rows = [(self._display_keys(b), b.tooltip or b.description) for b in self._all_bindings()]
+        rows = [
+            (self._display_keys(b), b.tooltip or b.description)
+            for b in self._all_bindings()
+            if b.id != "download-why"
+        ]
         rows.append(("up down", "Move between sections in the list, or scroll the text"))
         rows.append(("ctrl+p", "Command palette"))
         return rows
@@ -198,7 +223,15 @@ class PrecisApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         if screen is self._reader:
-            for title, help_text, action in PALETTE:
-                target = self if action == "help" else self._reader
-                yield SystemCommand(title, help_text, getattr(target, f"action_{action}"))
+            for binding in self._all_bindings():
+                if binding.id in NOT_IN_PALETTE:
+                    continue
+                title = PALETTE_TITLES.get(binding.id or "", binding.description)
+                target = self if binding.action == "help" else self._reader
+                callback = getattr(target, f"action_{binding.action}", None)
+                if callback is not None:
+                    about = (
+                        f"{binding.tooltip or binding.description} ({self._display_keys(binding)})"
+                    )
+                    yield SystemCommand(title, about, callback)
         yield from super().get_system_commands(screen)

@@ -3,17 +3,24 @@
 Kept apart from the settings file, which belongs to the user: this small JSON file
 belongs to precis and is rewritten (atomically) whenever the reader changes it.
 A missing or damaged file is not an error; the reader starts from its defaults.
+The file is read only if it is a regular file of at most `MAX_STATE_BYTES` (a FIFO
+would hang the start, /dev/zero would fill the memory); anything else is ignored
+with a one-line warning.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.sanitize import safe_line
 from models.types import Length
+
+MAX_STATE_BYTES = 64 * 1024  # the state is a few dozen bytes
 
 
 @dataclass(frozen=True)
@@ -26,22 +33,52 @@ class ReaderState:
 
 
 def load_state(path: Path) -> ReaderState:
-    """The state stored at `path`, or an empty state if it is missing or unreadable."""
+    """The state stored at `path`, or an empty state if it is missing or unusable."""
+    return load_state_checked(path)[0]
+
+
+def load_state_checked(path: Path) -> tuple[ReaderState, str | None]:
+    """The state stored at `path`, and a one-line warning when a file is there but
+    cannot be used (not a regular file, too large, not precis' JSON)."""
+    shown = safe_line(str(path))
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return ReaderState()
+        # O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return ReaderState(), None
+    except OSError as exc:
+        return ReaderState(), f"ignoring the reader state {shown}: {exc.strerror or exc}"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return ReaderState(), f"ignoring the reader state {shown}: not a regular file"
+        if info.st_size > MAX_STATE_BYTES:
+            return ReaderState(), f"ignoring the reader state {shown}: larger than 64 kB"
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_STATE_BYTES + 1)
+    except OSError as exc:
+        return ReaderState(), f"ignoring the reader state {shown}: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
+    bad = f"ignoring the reader state {shown}: not a precis state file"
+    if len(data) > MAX_STATE_BYTES:
+        return ReaderState(), f"ignoring the reader state {shown}: larger than 64 kB"
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return ReaderState(), bad
     if not isinstance(raw, dict):
-        return ReaderState()
+        return ReaderState(), bad
     try:
         length = Length(raw["length"]) if raw.get("length") else None
     except ValueError:
         length = None
-    return ReaderState(
+    state = ReaderState(
         lang=_code(raw.get("lang")),
         previous_lang=_code(raw.get("previous_lang")),
         length=length,
     )
+    return state, None
 
 
 def save_state(path: Path, state: ReaderState) -> None:

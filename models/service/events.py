@@ -48,9 +48,12 @@ class Output:
     whole: bool = False  # the section was shorter than the summary asked: given whole
     from_cache: bool = False
     note: str | None = None
-    # Set on an extractive fallback: the abstractive model that would have been used.
+    # Set on a fallback: the model that would have been used (the abstractive
+    # summarizer, or the translator into `key.lang`), for the reader's download offer.
     missing_model: str | None = None
     missing_size: int | None = None
+    # The language the text is in when it is not `key.lang` (its translator is missing).
+    shown_lang: str | None = None
     # What the output states that the section does not (offsets into `text`), and for
     # a summary, per sentence, the indexes of the section sentences that support it.
     flags: tuple[Flag, ...] = ()

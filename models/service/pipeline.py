@@ -31,7 +31,9 @@ from models.inference.extractive import covers_whole
 from models.ingest.article import Article, Section
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.service.llm_settings import output_key_part
+from models.language_names import language_name
 from models.service.model_source import ModelSource
+from models.text import format_size
 from models.types import Length, Summarizer, Task, Translator
 
 OUTPUT_FORMAT = "output-v2"  # v2: outputs carry fidelity flags and support links
@@ -186,18 +188,20 @@ class Pipeline:
             i for i, s in enumerate(sections) if covers_whole(s.text, length, self.source_lang)
         ]
         if whole:
-            texts, models = self._translate(
-                [sections[i].text for i in whole], self.source_lang, lang, cancel, force
-            )
+            originals = [sections[i].text for i in whole]
+            untranslated: ModelMissingError | None = None
+            try:
+                texts, models = self._translate(originals, self.source_lang, lang, cancel, force)
+            except ModelMissingError as exc:
+                if not self.fallback_extractive:
+                    raise
+                texts, models, untranslated = originals, (), exc
+            fallback = _untranslated(untranslated, lang, self.source_lang)
             for i, text in zip(whole, texts, strict=True):
-                results[i] = Output(
-                    keys[i],
-                    _paragraphs(text),
-                    models,
-                    whole=True,
-                    note="the section is shorter than the summary asked",
-                )
-            self._store([results[i] for i in whole])
+                # `whole` says it once; no note repeating it.
+                results[i] = Output(keys[i], _paragraphs(text), models, whole=True, **fallback)
+            if untranslated is None:
+                self._store([results[i] for i in whole])
 
         todo = [i for i in range(len(keys)) if i not in results]
         if todo:
@@ -250,7 +254,18 @@ class Pipeline:
             force=force,
         )
         models = (*models, model_label(summarizer))
-        final, more = self._translate(summaries, written, lang, cancel, force)
+        shown: str | None = None
+        try:
+            final, more = self._translate(summaries, written, lang, cancel, force)
+        except ModelMissingError as exc:
+            # The reader shows the summary in the language it was written in, and says
+            # what the language asked for needs, rather than nothing at all.
+            if not self.fallback_extractive:
+                raise
+            final, more, shown = list(summaries), (), written
+            fallback = _untranslated(exc, lang, written)
+            note = "; ".join(n for n in (fallback["note"], note) if n)
+            chosen = replace(chosen, cacheable=False, missing=exc)
         models = (*models, *more)
         missing = chosen.missing
         outputs = [
@@ -262,6 +277,7 @@ class Pipeline:
                 note=note,
                 missing_model=missing.model_id if missing else None,
                 missing_size=missing.size_bytes if missing else None,
+                shown_lang=shown,
             )
             for i, t in zip(todo, final, strict=True)
         ]
@@ -408,6 +424,21 @@ class Pipeline:
             aligned=aligned,
         )
         return replace(out, flags=flags, support=support)
+
+
+def _untranslated(missing: ModelMissingError | None, lang: str, shown: str) -> dict[str, Any]:
+    """The fields of an output shown in `shown` because the translator into `lang` is
+    missing: a one-line note and the model a download would bring."""
+    if missing is None:
+        return {}
+    size = format_size(missing.size_bytes)
+    needs = f"{missing.model_id} ({size})" if size else missing.model_id
+    return {
+        "note": f"{language_name(lang)} needs {needs}; shown in {language_name(shown)}",
+        "missing_model": missing.model_id,
+        "missing_size": missing.size_bytes,
+        "shown_lang": shown,
+    }
 
 
 def _paragraphs(text: str) -> tuple[str, ...]:

@@ -109,7 +109,7 @@ class PrecisService:
         self._running: list[_Job] = []
         self._cancel_running = threading.Event()
         self._closed = False
-        self._visible: OutputKey | None = None
+        self._visible: tuple[OutputKey, ...] = ()  # what is on screen, in order
         self._thread: threading.Thread | None = None
         self._download_cancel: threading.Event | None = None
 
@@ -142,34 +142,40 @@ class PrecisService:
 
     # -- scheduling ---------------------------------------------------------------
 
-    def show(self, key: OutputKey) -> Output | None:
-        """What is on screen now: a cached output at once, else it is computed first.
+    def show_view(
+        self, summary: OutputKey, translation: OutputKey | None = None, *, force: bool = False
+    ) -> dict[OutputKey, Output | None]:
+        """Everything on screen now, in one call: the summary and, in the bilingual
+        view, the full translation. Cached outputs are returned at once (None for the
+        others, which are computed in this order and reach the listener).
 
-        Older on-screen work that is no longer wanted is cancelled; the sections
-        after this one are queued for precomputing.
+        On-screen work for anything else is cancelled; the sections after this one
+        are queued for precomputing. `force` computes both again, bypassing the cache.
         """
-        self._check(key)
-        hit = self._pipeline.lookup(key)
+        keys = (summary,) if translation is None else (summary, translation)
+        for key in keys:
+            self._check(key)
+        hits = {key: None if force else self._pipeline.lookup(key) for key in keys}
         with self._lock:
-            self._visible = key
-            if hit is not None:
-                self.stats.from_cache += 1
-            else:
-                self._supersede(key)
-                self._enqueue(key, VISIBLE, batchable=False)
+            self._visible = keys
+            self._supersede(keys)
+            for key in keys:
+                if hits[key] is None:
+                    self._enqueue(key, VISIBLE, batchable=False, force=force)
+                else:
+                    self.stats.from_cache += 1
             if self.prefetch:
-                self._plan_prefetch(key)
+                self._plan_prefetch(summary)
             self._lock.notify_all()
-        return hit
+        return hits
+
+    def show(self, key: OutputKey) -> Output | None:
+        """`show_view` of one key: its cached output, or None while it is computed."""
+        return self.show_view(key)[key]
 
     def recompute(self, key: OutputKey) -> None:
         """Compute `key` again, bypassing every cache; the result goes to the listener."""
-        self._check(key)
-        with self._lock:
-            self._visible = key
-            self._supersede(key)
-            self._enqueue(key, VISIBLE, batchable=False, force=True)
-            self._lock.notify_all()
+        self.show_view(key, force=True)
 
     def compute(
         self, keys: Sequence[OutputKey], cancel: threading.Event | None = None
@@ -231,13 +237,13 @@ class PrecisService:
         heapq.heappush(self._heap, job)
         return job
 
-    def _supersede(self, key: OutputKey) -> None:
-        """Cancel running work that is not `key` and that nobody waits for."""
+    def _supersede(self, keys: tuple[OutputKey, ...]) -> None:
+        """Cancel running work that is not for `keys` and that nobody waits for."""
         running = self._running
-        if running and all(j.key != key and not j.futures for j in running):
+        if running and all(j.key not in keys and not j.futures for j in running):
             self._cancel_running.set()
         for job in self._pending.values():
-            if job.priority == VISIBLE and job.key != key and not job.futures:
+            if job.priority == VISIBLE and job.key not in keys and not job.futures:
                 job.dropped = True
         self._pending = {k: j for k, j in self._pending.items() if not j.dropped}
 
@@ -386,14 +392,12 @@ class PrecisService:
         """Put back cancelled work that is still wanted: awaited, or for the current view."""
         with self._lock:
             visible = self._visible
+            views = {(k.kind, k.lang, k.length) for k in visible}
             for job in batch:
-                current = visible is not None and (job.key.kind, job.key.lang, job.key.length) == (
-                    visible.kind,
-                    visible.lang,
-                    visible.length,
-                )
-                if job.futures or job.key == visible or (job.priority != VISIBLE and current):
-                    priority = VISIBLE if job.key == visible else job.priority
+                current = (job.key.kind, job.key.lang, job.key.length) in views
+                on_screen = job.key in visible
+                if job.futures or on_screen or (job.priority != VISIBLE and current):
+                    priority = VISIBLE if on_screen else job.priority
                     requeued = self._enqueue(
                         job.key, priority, batchable=job.batchable, force=job.force
                     )

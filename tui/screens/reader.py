@@ -1,13 +1,17 @@
 """The reader screen: the mediator between the service and the widgets.
 
 It holds what is on screen (section, target language, length, bilingual view),
-asks the service for the outputs that belong there, and drops results that
-arrive for anything else. Widgets only display; every decision is made here.
+asks the service for everything that belongs there in one call, and drops results
+that arrive for anything else. Widgets only display; every decision is made here.
+Text precis did not write (model outputs, model ids, error messages) is sanitized
+before it is shown, and every notification is plain text, never markup.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,14 +21,16 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from models.errors import PrecisError
 from models.language_names import language_name
+from models.sanitize import safe_line, safe_message, safe_text
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
+from models.text import format_size
 from models.types import Length
 from tui.messages import (
     ComputeProgress,
+    DownloadUpdate,
     ExportFinished,
     MarksComputed,
     OutputFailed,
@@ -37,6 +43,7 @@ from tui.screens.reader_downloads import ModelDownloads
 from tui.screens.reader_fidelity import SupportAndSearch
 from tui.state import ReaderState
 from tui.widgets import OriginalView, OutputPane, SectionList, StatusBar, Translation
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
@@ -45,7 +52,23 @@ if TYPE_CHECKING:
 KeysFor = Callable[[str], str]
 
 
-class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
+def default_export_dir() -> Path:
+    """Where `e` writes when no folder is configured: Documents/precis."""
+    import platformdirs
+
+    return Path(platformdirs.user_documents_dir()) / "precis"
+
+
+def sanitized(output: Output) -> Output:
+    """`output` with its text safe to show; flagged spans are dropped when removing
+    control characters moved their offsets."""
+    paragraphs = tuple(safe_text(p) for p in output.paragraphs)
+    if paragraphs == output.paragraphs:
+        return output
+    return dataclasses.replace(output, paragraphs=paragraphs, flags=(), support=())
+
+
+class ReaderScreen(SupportAndSearch, Screen[None]):
     """Sections on the left, the original text, and the summary in the target language."""
 
     BINDINGS: ClassVar[list[BindingType]] = READER_BINDINGS
@@ -72,6 +95,7 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
         on_change: Callable[[ReaderState], None] | None = None,
         keys_for: KeysFor | None = None,
         export_path: Path | None = None,
+        export_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -82,16 +106,19 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
         self.previous_lang = previous_lang
         self._on_change = on_change
         self._keys_for = keys_for or (lambda _binding_id: "")
-        self._export_path = export_path
+        self._export_path = export_path  # a fixed file (tests), else a dated one in:
+        self._export_dir = export_dir
         self._model_info = ""
-        self._failure: Failure | None = None  # the failure on screen, for `d`
-        self._downloading: str | None = None
-        self._confirmed_downloads: set[str] = set()
-        self._offered: set[str] = set()  # models whose download was offered in a toast
-        self._translation_asked: OutputKey | None = None
+        self._notice = ""  # the last download's outcome, kept in the status line
         self._requested = False  # outputs asked for since mount
-        self._force_translation = False  # recompute it once the summary has settled
         self._following_list = False  # a section change that came from the list
+        self.downloads = ModelDownloads(
+            self,
+            service,
+            self._keys_for,
+            on_downloaded=self._model_downloaded,
+            on_status=self._set_notice,
+        )
 
     # -- layout -------------------------------------------------------------------
 
@@ -103,7 +130,7 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
                 yield OriginalView(id="original")
                 yield OutputPane(id="output")
         yield SearchBar(id="search")
-        yield Footer(compact=True)
+        yield KeyFooter(id="footer")
 
     def on_mount(self) -> None:
         self._show_original()
@@ -115,6 +142,7 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        self.query_one(SectionList).load_rest()  # a long article's other sections
         # A key pressed before the first paint has already asked for its outputs.
         if not self._requested:
             self._request_outputs()
@@ -144,55 +172,56 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
         if self.section == 0:
             meta = " · ".join(x for x in (self.article.dateline, self.article.byline) if x)
             heading = (self.article.title, meta)
+        last = self.section == len(self.article.sections) - 1
         self.query_one(OriginalView).show_section(
-            section, heading=heading, source_lang=self.source_lang
+            section,
+            heading=heading,
+            source_lang=self.source_lang,
+            notes=self.article.notes if last else (),
         )
 
     def _update_status(self) -> None:
+        # Most important first: a narrow status line leaves out the last parts whole.
         parts = [
             f"{self.source_lang} → {self.lang_label(self.lang)}",
             self.length.value,
         ]
+        if self._notice:
+            parts.append(self._notice)
         if self._model_info:
-            parts.append(self._model_info)
-        self.query_one(StatusBar).info = " · ".join(parts)
+            parts.extend(p.strip() for p in self._model_info.split("·") if p.strip())
+        self.query_one(StatusBar).parts = tuple(parts)
 
-    def _request_outputs(self) -> None:
-        """Ask the service for everything on screen; show what is ready at once.
+    def _set_notice(self, notice: str) -> None:
+        self._notice = notice
+        self._update_status()
 
-        The service computes one on-screen output at a time (a newer request
-        supersedes an older one), so the translation is asked for only once the
-        summary has settled.
+    def _request_outputs(self, *, force: bool = False) -> None:
+        """Ask the service for everything on screen in one call; show what is ready.
+
+        The service computes the summary first, then (in the bilingual view) the
+        translation; anything else on-screen work it was doing is superseded.
         """
         self._requested = True
-        self._failure = None
-        self._translation_asked = None
-        self._force_translation = False
+        self.downloads.offer(None)
         pane = self.query_one(OutputPane)
         name = language_name(self.lang) if self.lang != self.source_lang else "original"
         pane.set_title(f"Summary · {self.length.value} · {name}")
-        if self.translation_key is not None:
-            self._apply(None, self.translation_key)
-        self._apply(self.service.show(self.summary_key), self.summary_key)
+        outputs = self.service.show_view(self.summary_key, self.translation_key, force=force)
+        for key, output in outputs.items():
+            self._apply(output, key)
         self.refresh_bindings()
-        if pane.state != "loading":
-            self._request_translation()
-
-    def _request_translation(self) -> None:
-        key = self.translation_key
-        if key is None or key == self._translation_asked:
-            return
-        self._translation_asked = key
-        if self._force_translation:
-            self._force_translation = False
-            self.service.recompute(key)
-            self._apply(None, key)
-        else:
-            self._apply(self.service.show(key), key)
 
     def _apply(self, output: Output | None, key: OutputKey) -> None:
         if output is not None:
             self._show_output(output)
+        elif key.kind == SUMMARY and self.query_one(OutputPane).state == "output":
+            # Keep the last text readable while its replacement computes only if it is
+            # this view's (a recompute); another section's summary must not linger.
+            pane = self.query_one(OutputPane)
+            if pane.output is not None and pane.output.key == key:
+                return
+            pane.show_loading()
         elif key.kind == SUMMARY:
             self.query_one(OutputPane).show_loading()
         else:
@@ -201,12 +230,35 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
             )
 
     def _show_output(self, output: Output) -> None:
+        output = sanitized(output)
         if output.key.kind == SUMMARY:
-            self.query_one(OutputPane).show_output(output)
+            pane = self.query_one(OutputPane)
+            if output.shown_lang:
+                # Say in the title which language the text is in.
+                shown = language_name(output.shown_lang)
+                pane.set_title(f"Summary · {self.length.value} · {shown}")
+            pane.show_output(output, self._notice_for(output))
         else:
             self.query_one(OriginalView).show_translation(
                 Translation(self.lang_label(output.key.lang), output.paragraphs, flags=output.flags)
             )
+
+    def _notice_for(self, output: Output) -> str:
+        """One line above a summary that is not what was asked for: what it lacks and
+        how to get it (the output's own note is longer; the export prints that)."""
+        if not output.missing_model:
+            return output.note or ""
+        model = safe_line(output.missing_model)
+        short = model.rsplit("/", 1)[-1]
+        size = format_size(output.missing_size)
+        if self.service.offline:
+            how = f"offline: `precis models pull {model}` on a connected machine"
+        else:
+            how = f"{self._keys_for('download') or 'd'} downloads it"
+        if output.shown_lang:
+            wanted = language_name(output.key.lang)
+            return f"{wanted} needs {short} ({size}); {how}"
+        return f"Sentences picked: the summarizer {short} ({size}) is not on disk; {how}"
 
     def _refresh_marks(self) -> None:
         """Start over for a new language or length: marks come from the cache and events."""
@@ -263,12 +315,8 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
 
     def watch_bilingual(self, bilingual: bool) -> None:
         if not bilingual:
-            self._translation_asked = None
             self.query_one(OriginalView).show_translation(None)
-        elif self.query_one(OutputPane).state == "loading":
-            self._apply(None, OutputKey(self.section, self.lang, TRANSLATION))
-        else:
-            self._request_translation()
+        self._request_outputs()
 
     # -- messages from the service (already on the UI thread) ---------------------
 
@@ -280,36 +328,55 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
             sections.ready = sections.ready | {key.section}
         if key == self.summary_key:
             self._show_output(output)
-            self._failure = None
-            if output.missing_model and not self.service.offline:
-                # An extractive stand-in: offer the abstractive model's download.
-                self._failure = Failure(
-                    key, output.note or "", output.missing_model, output.missing_size
-                )
-                if output.missing_model not in self._offered:
-                    self._offered.add(output.missing_model)
-                    self.notify(self._failure_hint(self._failure) or "", timeout=8)
-            self.refresh_bindings()
-            self._request_translation()
+            if output.missing_model:
+                # A stand-in (extractive, or the summary untranslated): `d` fetches the
+                # model that was asked for; the offer is made once in a toast too.
+                failure = Failure(key, output.note or "", output.missing_model, output.missing_size)
+                self.downloads.offer(failure, toast=not self.service.offline)
+            elif self.downloads.missing is not None and self.downloads.missing.key == key:
+                self.downloads.offer(None)
             if not output.from_cache:
                 self._load_model_info()  # a model may have loaded: device, precision
         elif key == self.translation_key:
             self._show_output(output)
 
     def on_output_failed(self, message: OutputFailed) -> None:
-        failure = message.failure
+        failure = dataclasses.replace(
+            message.failure, message=safe_message(message.failure.message, 1000)
+        )
         if failure.key == self.summary_key:
-            self._failure = failure
-            self.query_one(OutputPane).show_failure(failure.message, self._failure_hint(failure))
-            self.refresh_bindings()
-            self._request_translation()
+            self.downloads.offer(failure)
+            hint = self.downloads.hint(failure)
+            self.query_one(OutputPane).show_failure(failure.message, hint)
         elif failure.key == self.translation_key:
-            self.query_one(OriginalView).show_translation(
-                Translation(self.lang_label(self.lang), status=failure.message)
-            )
-            if failure.model_id and self._failure is None:
-                self._failure = failure
-                self.refresh_bindings()
+            if failure.model_id:
+                # No translator: say why in one line and keep the original alone,
+                # rather than beside an empty column.
+                self.set_reactive(ReaderScreen.bilingual, False)
+                self.query_one(OriginalView).show_translation(None)
+                if self.downloads.missing is None:
+                    self.downloads.offer(failure)
+                hint = self.downloads.hint(failure) or ""
+                name = language_name(self.lang)
+                self.notify(
+                    f"No full translation into {name}: {safe_line(failure.model_id)} is not "
+                    f"on disk. {hint}".strip(),
+                    severity="warning",
+                    timeout=8,
+                    markup=False,
+                )
+            else:
+                self.query_one(OriginalView).show_translation(
+                    Translation(self.lang_label(self.lang), status=failure.message)
+                )
+
+    def on_download_update(self, message: DownloadUpdate) -> None:
+        self.downloads.update(message.progress)
+
+    def _model_downloaded(self, model_id: str) -> None:
+        self._refresh_marks()
+        self._load_model_info()
+        self._request_outputs()
 
     def on_output_streaming(self, message: OutputStreaming) -> None:
         """An LLM's text so far for what is on screen; the finished output replaces it."""
@@ -334,9 +401,17 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
 
     def on_export_finished(self, message: ExportFinished) -> None:
         if message.error:
-            self.notify(message.error, title="Export failed", severity="error")
+            self.notify(
+                safe_message(message.error, 1000),
+                title="Export failed",
+                severity="error",
+                markup=False,
+            )
         else:
-            self.notify(str(message.path), title="Exported")
+            # The full path on a line of its own, so that it wraps whole when it can.
+            self.notify(
+                f"Written to\n{safe_line(str(message.path))}", title="Exported", markup=False
+            )
 
     # -- messages from the widgets -----------------------------------------------
 
@@ -369,6 +444,10 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
     def action_focus_text(self) -> None:
         self.query_one(OriginalView).focus()
 
+    def action_focus_summary(self) -> None:
+        """Focus the summary pane, so that the arrow keys scroll it."""
+        self.query_one(OutputPane).focus()
+
     def action_cycle_length(self) -> None:
         self.length = self.length.next()
 
@@ -384,47 +463,84 @@ class ReaderScreen(ModelDownloads, SupportAndSearch, Screen[None]):
         if target is None and self.lang != self.source_lang:
             target = self.source_lang
         if target is None or target == self.lang:
-            self.notify("No other language used yet; press l to pick one.")
+            key = self._keys_for("pick-language") or "l"
+            self.notify(f"No other language used yet; press {key} to pick one.", markup=False)
             return
         self.lang = target
 
     def action_toggle_translation(self) -> None:
         if not self.bilingual and self.lang == self.source_lang:
-            self.notify("The article is already in this language; press l to pick another.")
+            key = self._keys_for("pick-language") or "l"
+            self.notify(
+                f"The article is already in this language; press {key} to pick another.",
+                markup=False,
+            )
             return
         self.bilingual = not self.bilingual
 
     def action_recompute(self) -> None:
         """Compute what is on screen again, bypassing the cache."""
-        self._failure = None
-        self.refresh_bindings()
-        self.service.recompute(self.summary_key)
-        self._apply(None, self.summary_key)
-        if self.translation_key is not None:
-            self._translation_asked = None
-            self._force_translation = True
-            self._apply(None, self.translation_key)
+        shown = self.query_one(OutputPane).output
+        if (
+            shown is not None
+            and shown.key == self.summary_key
+            and shown.extractive
+            and len(shown.models) == 1
+            and not shown.missing_model
+            and not self.bilingual
+        ):
+            self.notify(
+                "Nothing to recompute: the extractive summarizer picks the same "
+                "sentences every time.",
+                markup=False,
+            )
+            return
+        self._request_outputs(force=True)
 
     def action_export(self) -> None:
-        self.notify(f"Exporting ({self.lang}, {self.length.value}) …")
-        self._export(self.lang, self.length)
+        path = self._export_target(self.lang, self.length)
+        self.notify(f"Exporting ({self.lang}, {self.length.value}) …", markup=False)
+        self._export(path, self.lang, self.length)
+
+    def _export_target(self, lang: str, length: Length) -> Path:
+        if self._export_path is not None:
+            return self._export_path
+        folder = self._export_dir or default_export_dir()
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        return folder.expanduser() / f"precis-{stamp}-{lang}-{length.value}.md"
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, lang: str, length: Length) -> None:
+    def _export(self, path: Path, lang: str, length: Length) -> None:
         from models.service.export import export_to_file
 
         try:
-            path = export_to_file(self.service, self._export_path, lang=lang, length=length)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            written = export_to_file(self.service, path, lang=lang, length=length)
         except PrecisError as exc:
             self.post_message(ExportFinished(None, str(exc)))
         except OSError as exc:
-            self.post_message(ExportFinished(None, f"cannot write the export: {exc}"))
+            shown = safe_line(str(path.parent))
+            self.post_message(
+                ExportFinished(None, f"cannot write to {shown}: {exc.strerror or exc}")
+            )
         else:
-            self.post_message(ExportFinished(path))
+            self.post_message(ExportFinished(written.resolve()))
+
+    def action_download(self) -> None:
+        self.downloads.start()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "download":
+            # Shown in the footer only when it would do something.
+            return self.downloads.available
+        return True
+
+    def action_why_no_download(self) -> None:
+        """`d` when there is nothing to download: say why rather than nothing."""
+        self.notify(self.downloads.why_not(), markup=False)
 
     def action_escape(self) -> None:
-        if self._downloading:
-            self.service.cancel_download()
-            self.notify(f"Cancelling the download of {self._downloading} …")
-        elif self.focused is not self.query_one(SectionList):
+        if self.downloads.cancel():
+            return
+        if self.focused is not self.query_one(SectionList):
             self.query_one(SectionList).focus()

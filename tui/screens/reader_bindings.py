@@ -1,6 +1,7 @@
 """The reader's key bindings, in one table.
 
-Each binding has an id so that a user keymap can remap it, and a tooltip that the
+The order is the footer's: the most important first (a narrow footer shows the first
+ones that fit). Each binding has an id so that a user keymap can remap it, and a tooltip that the
 help screen shows; the app reads this table for both. Kept apart from the screen
 so that the list of keys reads as one piece, not as a preamble to the handlers.
 """
@@ -13,14 +14,6 @@ READER_BINDINGS: list[BindingType] = [
     Binding("j", "next_section", "Next", id="next-section", tooltip="Next section"),
     Binding("k", "previous_section", "Prev", id="previous-section", tooltip="Previous section"),
     Binding(
-        "enter",
-        "focus_text",
-        "Read",
-        show=False,
-        id="focus-text",
-        tooltip="Read the section: focus its text (escape goes back to the list)",
-    ),
-    Binding(
         "s",
         "cycle_length",
         "Length",
@@ -31,14 +24,6 @@ READER_BINDINGS: list[BindingType] = [
         "l", "pick_language", "Language", id="pick-language", tooltip="Pick the target language"
     ),
     Binding(
-        "L",
-        "previous_language",
-        "Back",
-        show=False,
-        id="previous-language",
-        tooltip="Return to the previously used language",
-    ),
-    Binding(
         "t",
         "toggle_translation",
         "Translation",
@@ -46,27 +31,49 @@ READER_BINDINGS: list[BindingType] = [
         tooltip="Full translation beside the original, paragraph by paragraph",
     ),
     Binding(
-        "r",
-        "recompute",
-        "Redo",
-        show=False,
-        id="recompute",
-        tooltip="Compute the output on screen again, bypassing the cache",
-    ),
-    Binding(
-        "e",
-        "export",
-        "Export",
-        show=False,
-        id="export",
-        tooltip="Export the article as Markdown with the current language and length",
-    ),
-    Binding(
         "d",
         "download",
         "Download",
         id="download",
         tooltip="Download the missing model named in the output pane",
+    ),
+    # `d` when there is nothing to download: the same key, hidden, says why.
+    Binding("d", "why_no_download", "Download", show=False, id="download-why"),
+    Binding(
+        "e",
+        "export",
+        "Export",
+        id="export",
+        tooltip="Export the article as Markdown with the current language and length",
+    ),
+    Binding(
+        "enter",
+        "focus_text",
+        "Read",
+        id="focus-text",
+        tooltip="Read the section: focus its text (escape goes back to the list)",
+    ),
+    Binding(
+        "L",
+        "previous_language",
+        "Back",
+        id="previous-language",
+        tooltip="Return to the previously used language",
+    ),
+    Binding(
+        "r",
+        "recompute",
+        "Redo",
+        id="recompute",
+        tooltip="Compute the output on screen again, bypassing the cache",
+    ),
+    Binding(
+        "o",
+        "focus_summary",
+        "Summary",
+        show=False,
+        id="focus-summary",
+        tooltip="Scroll the summary: focus its pane, then up/down (escape goes back)",
     ),
     Binding(
         "escape",

@@ -1,9 +1,10 @@
 """Downloading a missing model from the reader: offer, confirm, progress, outcome.
 
-When an output fails (or falls back to extractive) for want of a model, the reader
-offers its download on `d`. This mixin holds that flow so the reader screen keeps
-to what is on screen; the state it reads (`_failure`, `_downloading`, ...) is the
-screen's own, set up in `ReaderScreen.__init__`.
+When an output fails, falls back to extractive, or is shown untranslated for want of
+a model, the reader offers its download on `d`. `ModelDownloads` is a small
+component the reader screen owns: it keeps the state of that flow (what is missing,
+what is downloading, what was confirmed) and drives the output pane's progress line
+and the status line. What was on screen stays there whatever the download's end.
 """
 
 from __future__ import annotations
@@ -11,91 +12,155 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from models.sanitize import safe_line, safe_message
 from models.service.events import Failure
+from models.service.scheduler import CANCELLED
 from models.text import format_size
-from tui.messages import DownloadUpdate
 from tui.screens.confirm import ConfirmDownload
 from tui.widgets import OutputPane
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from models.service.events import DownloadProgress
     from models.service.scheduler import PrecisService
 
-    _Base = Screen[None]
-else:
-    _Base = object
 
+class ModelDownloads:
+    """The `d` key's flow for one reader screen."""
 
-class ModelDownloads(_Base):
-    """The `d` key and its download, mixed into `ReaderScreen` before `Screen`."""
+    def __init__(
+        self,
+        screen: Screen[None],
+        service: PrecisService,
+        keys_for: Callable[[str], str],
+        *,
+        on_downloaded: Callable[[str], None],
+        on_status: Callable[[str], None],
+    ) -> None:
+        self._screen = screen
+        self._service = service
+        self._keys_for = keys_for
+        self._on_downloaded = on_downloaded
+        self._on_status = on_status
+        self.missing: Failure | None = None
+        """What `d` would fetch: the model behind the failure or fallback on screen."""
+        self.downloading: str | None = None
+        """The model being downloaded now."""
+        self._confirmed: set[str] = set()  # asked once per model and run
+        self._offered: set[str] = set()  # models whose download a toast offered
 
-    if TYPE_CHECKING:
-        service: PrecisService
-        _failure: Failure | None
-        _downloading: str | None
-        _confirmed_downloads: set[str]
-        _keys_for: Callable[[str], str]
+    # -- what is missing --------------------------------------------------------------
 
-        def _refresh_marks(self) -> None: ...
-        def _request_outputs(self) -> None: ...
+    def offer(self, failure: Failure | None, *, toast: bool = False) -> None:
+        """`failure` (with a model id) is what `d` fetches now; None: nothing is missing.
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "download":
-            return (
-                self._failure is not None
-                and self._failure.model_id is not None
-                and self._downloading is None
-                and not self.service.offline
-            )
-        return True
+        With `toast`, the offer is also made once per model in a notification.
+        """
+        self.missing = failure if failure is not None and failure.model_id else None
+        if toast and self.missing is not None and self.missing.model_id not in self._offered:
+            self._offered.add(self.missing.model_id or "")
+            hint = self.hint(self.missing)
+            if hint:
+                self._screen.notify(hint, timeout=8, markup=False)
+        self._screen.refresh_bindings()
 
-    def _failure_hint(self, failure: Failure) -> str | None:
+    @property
+    def available(self) -> bool:
+        """Whether `d` would start a download now."""
+        return self.missing is not None and self.downloading is None and not self._service.offline
+
+    def hint(self, failure: Failure) -> str | None:
+        """One line saying what to do about `failure`."""
         if not failure.model_id:
             return "Press r to try again, or l to pick another language."
-        if self.service.offline:
-            return "Everything else keeps working."
+        model = safe_line(failure.model_id)
+        if self._service.offline:
+            return (
+                f"precis is offline: run `precis models pull {model}` on a connected "
+                "machine. Everything else keeps working."
+            )
         key = self._keys_for("download") or "d"
         size = format_size(failure.size_bytes)
-        size = f" ({size})" if size else ""
-        return f"Press {key} to download {failure.model_id}{size}. Everything else keeps working."
+        return f"Press {key} to download {model} ({size}). Everything else keeps working."
 
-    def on_download_update(self, message: DownloadUpdate) -> None:
-        progress = message.progress
-        if progress.model_id != self._downloading:
-            return
-        pane = self.query_one(OutputPane)
-        if not progress.finished:
-            pane.show_download(progress.model_id, progress.done, progress.total)
-            return
-        self._downloading = None
-        self.refresh_bindings()
-        if progress.error:
-            pane.show_failure(f"Download of {progress.model_id} failed: {progress.error}")
-            self.notify(f"{progress.model_id}: {progress.error}", severity="warning")
-            return
-        self.notify(f"Downloaded {progress.model_id}")
-        self._refresh_marks()
-        self._request_outputs()
+    def why_not(self) -> str:
+        """Why `d` does nothing now, in one line."""
+        if self.downloading:
+            return f"Already downloading {safe_line(self.downloading)}; escape cancels."
+        if self.missing is not None and self._service.offline:
+            return self.hint(self.missing) or ""
+        return "Nothing to download: every model this view needs is on disk."
 
-    def action_download(self) -> None:
-        failure = self._failure
-        if failure is None or failure.model_id is None or self._downloading:
+    # -- the download -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the download of what is missing, after a confirmation once per model."""
+        failure = self.missing
+        if failure is None or failure.model_id is None or not self.available:
+            self._screen.notify(self.why_not(), markup=False)
             return
         model_id = failure.model_id
-        if model_id in self._confirmed_downloads:
-            self._start_download(model_id)
+        if model_id in self._confirmed:
+            self._begin(model_id)
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._confirmed_downloads.add(model_id)
-                self._start_download(model_id)
+                self._confirmed.add(model_id)
+                self._begin(model_id)
 
-        self.app.push_screen(ConfirmDownload(model_id, failure.size_bytes), confirmed)
+        self._screen.app.push_screen(ConfirmDownload(model_id, failure.size_bytes), confirmed)
 
-    def _start_download(self, model_id: str) -> None:
-        self._downloading = model_id
-        self.refresh_bindings()
-        self.query_one(OutputPane).show_download(model_id, 0, None)
-        self.service.download(model_id)
+    def _begin(self, model_id: str) -> None:
+        self.downloading = model_id
+        self._screen.refresh_bindings()
+        self._screen.query_one(OutputPane).show_download(model_id, 0, None)
+        self._on_status(f"downloading {safe_line(model_id)}")
+        self._service.download(model_id)
+
+    def cancel(self) -> bool:
+        """Cancel the download running (True), or do nothing (False).
+
+        The screen says "cancelled" at once; the transfer stops on its own thread and
+        its late end is ignored.
+        """
+        model_id = self.downloading
+        if model_id is None:
+            return False
+        self._service.cancel_download()
+        self._finish(model_id, CANCELLED)
+        return True
+
+    def update(self, progress: DownloadProgress) -> None:
+        """Progress or the end of the download on screen (others are ignored)."""
+        if progress.model_id != self.downloading:
+            return  # cancelled already, or another run's
+        pane = self._screen.query_one(OutputPane)
+        if not progress.finished:
+            pane.show_download(progress.model_id, progress.done, progress.total)
+            return
+        self._finish(progress.model_id, progress.error)
+
+    def _finish(self, model_id: str, error: str | None) -> None:
+        self.downloading = None
+        self._screen.query_one(OutputPane).hide_download()
+        self._screen.refresh_bindings()
+        model = safe_line(model_id)
+        if error == CANCELLED:
+            self._on_status(f"download of {model} cancelled")
+            self._screen.notify(f"Download of {model} cancelled.", markup=False)
+        elif error:
+            reason = safe_message(error)
+            self._on_status(f"download of {model} failed")
+            self._screen.notify(
+                f"Download of {model} failed: {reason}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+        else:
+            self._on_status(f"downloaded {model}")
+            self._screen.notify(f"Downloaded {model}.", markup=False)
+            self.missing = None
+            self._on_downloaded(model_id)

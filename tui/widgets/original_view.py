@@ -44,6 +44,7 @@ class OriginalView(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self._section: Section | None = None
         self._heading: tuple[str, ...] = ()
+        self._notes: tuple[str, ...] = ()
         self._source_lang = ""
         self._translation: Translation | None = None
         self._dirty = False
@@ -55,11 +56,18 @@ class OriginalView(VerticalScroll, can_focus=True):
         self._scroll_target: int | None = None
 
     def show_section(
-        self, section: Section, *, heading: Sequence[str] = (), source_lang: str = ""
+        self,
+        section: Section,
+        *,
+        heading: Sequence[str] = (),
+        source_lang: str = "",
+        notes: Sequence[str] = (),
     ) -> None:
-        """Show `section` from the top; `heading` (title, dateline) precedes the lead."""
+        """Show `section` from the top; `heading` (title, dateline) precedes the lead,
+        `notes` (the article's, e.g. "(With input from Xinhua)") follow the text."""
         self._section = section
         self._heading = tuple(line for line in heading if line)
+        self._notes = tuple(note for note in notes if note.strip())
         self._source_lang = source_lang
         self._translation = None
         self._marks, self._translated_marks, self._scroll_target = {}, {}, None
@@ -148,6 +156,8 @@ class OriginalView(VerticalScroll, can_focus=True):
             yield from self._bilingual(section, translation)
         for caption in section.captions:
             yield Static(plain(caption), classes="caption")
+        for note in self._notes:
+            yield Static(plain(note), classes="article-note")
 
     def _bilingual(self, section: Section, translation: Translation) -> ComposeResult:
         yield ParagraphPair(

@@ -29,6 +29,10 @@ COMPACT_BELOW = 28  # columns; narrower lists show one line per title
 # Longer articles get one line per title: a wrapped grid per option made measuring
 # 10,000 sections take seconds before the first paint.
 COMPACT_ABOVE_SECTIONS = 200
+# Options measured before the first paint; the rest are added right after it (the
+# option list measures every option it holds: 10,000 of them took seconds).
+FIRST_PAINT_SECTIONS = 300
+LOAD_CHUNK = 500
 
 
 def section_label(section: Section) -> str:
@@ -59,12 +63,20 @@ class SectionList(OptionList):
         self._always_compact = len(self._sections) > COMPACT_ABOVE_SECTIONS
         self._compact = self._always_compact
         super().__init__(id=id)
-        self.add_options(self._section_options())
+        self.add_options(self._section_options(0, FIRST_PAINT_SECTIONS))
 
-    def _section_options(self) -> list[Option]:
+    def load_rest(self) -> None:
+        """Add the sections left out of the first paint, a chunk at a time, so that the
+        keys keep working while a long article's list fills in."""
+        if self.option_count < len(self._sections):
+            start = self.option_count
+            self.add_options(self._section_options(start, start + LOAD_CHUNK))
+            self.set_timer(0.01, self.load_rest)
+
+    def _section_options(self, start: int, stop: int) -> list[Option]:
         return [
             Option(self._section_prompt(position), id=f"section-{position}")
-            for position in range(len(self._sections))
+            for position in range(start, min(stop, len(self._sections)))
         ]
 
     def _section_prompt(self, position: int) -> Table | Text:
@@ -93,17 +105,17 @@ class SectionList(OptionList):
         compact = self.size.width < COMPACT_BELOW
         if compact or compact != self._compact:
             self._compact = compact
-            for position in range(len(self._sections)):
+            for position in range(self.option_count):
                 self.replace_option_prompt_at_index(position, self._section_prompt(position))
 
     def watch_ready(self, old: frozenset[int], new: frozenset[int]) -> None:
         for position in old ^ new:
-            if 0 <= position < len(self._sections):
+            if 0 <= position < self.option_count:
                 self.replace_option_prompt_at_index(position, self._section_prompt(position))
 
     def move_to(self, index: int) -> None:
         """Highlight `index` without reporting it back as a move (no Moved message)."""
-        if self.highlighted != index:
+        if self.highlighted != index and index < self.option_count:
             with self.prevent(OptionList.OptionHighlighted):
                 self.highlighted = index
 
@@ -116,7 +128,7 @@ class SectionList(OptionList):
         if not self._sections:
             return
         current = self.highlighted if self.highlighted is not None else 0
-        target = max(0, min(current + delta, len(self._sections) - 1))
+        target = max(0, min(current + delta, self.option_count - 1))
         if target != current:
             self.highlighted = target
 
