@@ -587,6 +587,172 @@ def serve() -> Iterator[str]:
         httpd.server_close()
 
 
+# -- issue 17: every case, what it did before, and the test that holds the fix ---------
+
+
+@dataclass(frozen=True)
+class HardeningCase:
+    """One case of issue 17 (hostile input, faulty disks, other apps' files)."""
+
+    item: int
+    case: str
+    before: str
+    after: str
+    test: str  # "tests/FILE.py::test_name" (parametrized tests by their base name)
+
+
+ISSUE_17 = (
+    HardeningCase(
+        1,
+        "cache stats / clear / export on another app's SQLite file (user_version 0)",
+        "DROP TABLE results/meta, switched to WAL: the app's rows gone",
+        "recognised as foreign (application_id, schema): untouched; stats/clear exit 2",
+        "tests/test_cache_foreign.py::test_cache_commands_refuse_another_apps_database_and_touch_nothing",
+    ),
+    HardeningCase(
+        1,
+        "export with another app's database as the cache",
+        "tables dropped",
+        "untouched, runs from memory with one warning",
+        "tests/test_cache_foreign.py::test_an_export_leaves_another_apps_database_alone_and_runs_from_memory",
+    ),
+    HardeningCase(
+        1,
+        "cache stats on a file that is not SQLite",
+        "renamed aside to NAME.corrupt-DATE",
+        "untouched, one line, exit 2",
+        "tests/test_cache_foreign.py::test_stats_on_a_file_that_is_not_sqlite_does_not_move_it",
+    ),
+    HardeningCase(
+        1,
+        "cache stats on a precis cache",
+        "opened read-write, WAL switch and schema run",
+        "read-only (mode=ro, immutable without -wal): no byte and no file changes",
+        "tests/test_cache_foreign.py::test_stats_never_writes_to_a_precis_cache",
+    ),
+    HardeningCase(
+        1,
+        "export with a file of random bytes as the cache",
+        "moved aside as corrupt",
+        "not recognisably precis': left in place, memory only",
+        "tests/test_cli_hardening.py::test_a_cache_of_random_bytes_or_in_an_impossible_place_still_exports",
+    ),
+    HardeningCase(
+        2,
+        "export -o FILE on a disk that fills midway",
+        "FILE truncated (partial JSON where the old export was)",
+        "temp file + fsync + rename: FILE intact, no temp left, one line, exit 2",
+        "tests/test_atomic_file.py::test_export_o_on_a_full_disk_keeps_the_old_export",
+    ),
+    HardeningCase(
+        2,
+        "export -o onto the input article (also via ./ and a symlink)",
+        "the article overwritten by its own export",
+        "refused, one line, exit 2",
+        "tests/test_atomic_file.py::test_export_o_onto_the_article_itself_is_refused",
+    ),
+    HardeningCase(
+        3,
+        "model output decoding to OSC 52, OSC 0, CSI 2J (Markdown and JSON export)",
+        "written raw to stdout: clipboard set, screen cleared",
+        "removed by models.sanitize; the printable rest kept",
+        "tests/test_terminal_injection.py::test_escapes_in_model_output_never_reach_stdout",
+    ),
+    HardeningCase(
+        3,
+        "escapes in config.json model_type, in a file name",
+        "raw on stderr",
+        "stderr through safe_message",
+        "tests/test_terminal_injection.py::test_escapes_in_a_model_type_never_reach_stderr",
+    ),
+    HardeningCase(
+        3,
+        "escapes in an HTTP reason phrase and Content-Type",
+        "raw on stderr",
+        "one safe line",
+        "tests/test_hardening_urls.py::test_the_command_line_exits_2_with_one_safe_line",
+    ),
+    HardeningCase(
+        6,
+        "http://127.0.0.1:abc/, http://[::1/, port 99999, a space or control in a URL",
+        "traceback (port 99999 wrapped to 34463)",
+        "one line 'is not a valid URL', exit 2",
+        "tests/test_hardening_urls.py::test_malformed_urls_are_one_line",
+    ),
+    HardeningCase(
+        6,
+        "HELLO THERE status, 70 KB header, 150 headers, broken chunk, short body",
+        "traceback (BadStatusLine, LineTooLong, HTTPException, IncompleteRead) or a short "
+        "body accepted",
+        "one line each, exit 2",
+        "tests/test_hardening_urls.py::test_hostile_servers_are_one_line",
+    ),
+    HardeningCase(
+        6,
+        "redirect to file:/data:, 3xx without Location, status 300",
+        "'more than 5 redirects'",
+        "says which: not http(s) / no Location / a redirect not followed",
+        "tests/test_hardening_urls.py::test_hostile_servers_are_one_line",
+    ),
+    HardeningCase(
+        6,
+        "charset=undefined in the header or a meta tag, non-UTF-8 body",
+        "traceback (UnicodeError from the 'undefined' codec)",
+        "the charset is ignored and detection decodes the page",
+        "tests/test_hardening_urls.py::test_charset_undefined_falls_back_to_detection",
+    ),
+    HardeningCase(
+        6,
+        "http://user:password@host/ URL",
+        "request failed; the password echoed in messages",
+        "sent as Basic auth; shown as user:***@ everywhere",
+        "tests/test_hardening_urls.py::test_a_password_is_sent_but_never_shown",
+    ),
+    HardeningCase(
+        7,
+        "a FIFO (or device) as the cache path: cache stats, cache clear, export",
+        "hung forever opening the FIFO",
+        "file type checked first: one line (stats/clear exit 2; export from memory)",
+        "tests/test_cache_foreign.py::test_a_fifo_as_the_cache_path_is_one_line_not_a_hang",
+    ),
+    HardeningCase(
+        8,
+        "a server trickling the status line a byte at a time",
+        "held precis 150 s (stated bound 60 s)",
+        "the whole request bounded at 4 x timeout (2 s in the test)",
+        "tests/test_hardening_urls.py::test_a_server_trickling_the_status_line_is_cut_at_the_deadline",
+    ),
+    HardeningCase(
+        9,
+        "'# E' + 'Words here and **a' x 25000 (450 KB); unclosed *a _a ![a <!-- ; '# a' + spaces",
+        "83 s (900 KB: over 300 s); comments and heading spaces quadratic too",
+        "linear: markdown-it-py inline parsing, one-pass comments, ATX without backtracking",
+        "tests/test_parse_markdown.py::test_inline_parsing_is_linear",
+    ),
+    HardeningCase(
+        12,
+        "the disk fills during an export",
+        "exit 0, nothing on stderr (the warning sat in ResultCache.warnings)",
+        "warnings printed at the end of the export; ResultCache.warnings for the reader",
+        "tests/test_cache_foreign.py::test_a_disk_that_fills_during_an_export_is_reported_at_its_end",
+    ),
+    HardeningCase(
+        13,
+        "cache clear on a newer-schema cache or a read-only mount",
+        "printed 'cleared PATH', cleared nothing",
+        "one line with the reason, exit 2",
+        "tests/test_cache_foreign.py::test_clear_on_a_cache_from_a_newer_precis_fails_and_keeps_it",
+    ),
+    HardeningCase(
+        14,
+        "a corrupt cache whose quick_check reports several lines",
+        "a seven-line warning",
+        "one line",
+        "tests/test_cache_foreign.py::test_a_corruption_warning_is_one_line",
+    ),
+)
+
+
 # -- checks the tests share -------------------------------------------------------------
 
 # What must never reach a terminal: C0 controls but tab and newline, DEL, C1.
