@@ -220,7 +220,7 @@ class ModelProvider:
         """Where models run: the device of a loaded model, else the setting resolved
         (without importing torch for it when nothing has loaded it yet)."""
         for loaded in self._loaded():
-            return loaded.device
+            return str(loaded.device)
         if self.settings.device != "auto" or "torch" in sys.modules:
             from models.inference.device import resolve_device
 
