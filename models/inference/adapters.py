@@ -20,10 +20,10 @@ class ChainedTranslator:
 
     def __init__(self, hops: Sequence[Translator]) -> None:
         self.hops = list(hops)
-        self.name = "+".join(h.name for h in self.hops)
-        self.revision = "+".join(h.revision or "-" for h in self.hops)
-        self.source_lang = self.hops[0].source_lang
-        self.target_lang = self.hops[-1].target_lang
+        self.name: str = "+".join(h.name for h in self.hops)
+        self.revision: str | None = "+".join(h.revision or "-" for h in self.hops)
+        self.source_lang: str = self.hops[0].source_lang
+        self.target_lang: str = self.hops[-1].target_lang
 
     def settings_key(self) -> str:
         return json.dumps([h.settings_key() for h in self.hops], separators=(",", ":"))
