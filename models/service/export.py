@@ -146,7 +146,12 @@ def _outputs(
     cancel: threading.Event | None,
 ) -> tuple[dict[OutputKey, Output], Failure | None]:
     """Every section's summary (and translation) in `target`, and the first failure
-    for a missing model if there was one; other failures raise ExportError."""
+    for a missing model if there was one; other failures raise ExportError.
+
+    An output the service could only give in another language (its translator is
+    missing; `shown_lang`) counts as that model's failure too: the export says so
+    rather than label the article's language as `target`.
+    """
     n = len(service.article.sections)
     keys = [OutputKey(i, target, SUMMARY, length) for i in range(n)]
     if full_translation:
@@ -158,6 +163,15 @@ def _outputs(
             if not result.model_id:
                 raise ExportError(f"section {result.key.section + 1}: {result.message}")
             missing = missing or result
+            continue
+        shown = getattr(result, "shown_lang", None)
+        if shown is not None and shown != target and result.missing_model:
+            missing = missing or Failure(
+                result.key,
+                result.note or f"{result.missing_model} is not downloaded",
+                result.missing_model,
+                result.missing_size,
+            )
             continue
         by_key[result.key] = result
     return by_key, missing
