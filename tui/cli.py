@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from models.errors import CacheError, PrecisError
-from models.sanitize import safe_line, safe_message
+from models.sanitize import safe_line, safe_message, safe_text
 from models.settings import Settings, SettingsError, load_settings
 from models.types import Length
 
@@ -228,7 +228,7 @@ def run_export(argv: Sequence[str]) -> int:
             unavailable=unavailable,
         )
         for note in data["warnings"]:  # a fallback: extractive, or the article's language
-            print(f"precis: note: {note}", file=sys.stderr)
+            print(f"precis: note: {safe_message(note, limit=1000)}", file=sys.stderr)
     finally:
         service.close()
         service.cache.close()
@@ -280,10 +280,10 @@ def _download_with_progress(provider, model_id: str) -> None:
         nonlocal announced
         if not announced:
             announced = True
-            print(f"precis: downloading {model_id}", file=sys.stderr)
+            print(f"precis: downloading {safe_line(model_id)}", file=sys.stderr)
         if tty:
             size = f"{done / 1e6:.0f}/{total / 1e6:.0f} MB" if total else f"{done / 1e6:.0f} MB"
-            print(f"\rprecis: {model_id}: {size}", end="", file=sys.stderr)
+            print(f"\rprecis: {safe_line(model_id)}: {size}", end="", file=sys.stderr)
 
     try:
         provider.download(model_id, progress, cancel)
@@ -310,15 +310,16 @@ def run_models(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     settings = load_settings(args.config, offline=args.offline)
     if args.action == "list":
-        print(model_commands.list_text(settings))
+        # Model ids come from folder names and metadata on disk: no raw escapes.
+        print(safe_text(model_commands.list_text(settings)))
     elif args.action == "pull":
         for model_id in model_commands.pull_targets(args.target, settings):
             from models.service.provider import ModelProvider
 
             _download_with_progress(ModelProvider(settings), model_id)
-            print(f"precis: {model_id} is ready", file=sys.stderr)
+            print(f"precis: {safe_line(model_id)} is ready", file=sys.stderr)
     else:
-        print(model_commands.remove(args.target, settings))
+        print(safe_text(model_commands.remove(args.target, settings)))
     return 0
 
 
