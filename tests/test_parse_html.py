@@ -396,3 +396,17 @@ def test_a_heading_straight_over_another_is_kept_in_the_title() -> None:
     body = f"<p>{P1}</p><h2>Part One</h2><h3>The branches</h3><p>{P2}</p><h3>Costs</h3><p>{P3}</p>"
     article = parse_html(page(body))
     assert [s.title for s in article.sections] == ["", "Part One — The branches", "Costs"]
+
+
+def test_hidden_elements_are_not_read() -> None:
+    body = (
+        f"<p>{P1}</p><p hidden>Teaser copy that the page hides.</p>"
+        "<div style='display: none'><p>A template nobody sees.</p></div>"
+        "<p><span aria-hidden='true'>Icon label</span>Visible words stay here.</p>"
+        f"<p style='visibility:hidden'>Invisible line.</p><p>{P2}</p>"
+    )
+    text = everything(parse_html(page(body)))
+    for hidden in ("Teaser copy", "A template", "Icon label", "Invisible line"):
+        assert hidden not in text
+    assert "Visible words stay here." in text
+    assert P1 in text and P2 in text

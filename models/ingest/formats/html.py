@@ -61,6 +61,7 @@ def parse_html(
         if tree is None:
             raise InputError(f"{name} is an HTML page with no article text")
         meta = read_meta(tree, url)
+        _drop_hidden(tree)
         # The page's own declarations (html_meta) replace trafilatura's metadata pass,
         # which took about half of the extraction time.
         document = trafilatura.bare_extraction(
@@ -107,6 +108,28 @@ def parse_html(
         source=source,
         stack_headings=True,  # h2 "Part One" over h3 "Chapter 1": both shown
     )
+
+
+# Elements a browser does not show: the `hidden` attribute, aria-hidden, inline styles.
+_HIDDEN = (
+    "//*[@hidden or @aria-hidden='true'"
+    " or contains(translate(@style, ' ', ''), 'display:none')"
+    " or contains(translate(@style, ' ', ''), 'visibility:hidden')]"
+)
+
+
+def _drop_hidden(tree: Any) -> None:
+    """Remove what the page hides from its readers (Readability does the same).
+
+    Hidden text is a second copy of a teaser, a screen-reader label or a template;
+    the tail text after a hidden element stays.
+    """
+    for element in tree.xpath(_HIDDEN):
+        if element.tag in ("html", "body"):
+            continue
+        parent = element.getparent()
+        if parent is not None:
+            element.drop_tree()
 
 
 def _link_share(body: Any) -> float:
