@@ -17,6 +17,8 @@ the real models take (checked against the public configs, Dec 2026):
 - multitarget: a multi-target opus-mt (like opus-mt-en-zh or tc-big-en-pt) whose
   vocabulary holds `>>xx<<` target tokens.
 - multilingual: like facebook/m2m100_418M: 5 beams, max_length 200, early stopping.
+- nllb: like facebook/nllb-200-distilled-600M: an m2m_100 model whose NllbTokenizer takes
+  Flores-200 codes ("deu_Latn"), not M2M100's "de".
 - pickle_only: the translator saved only as pytorch_model.bin (as opus-mt-en-de's and
   m2m100_418M's main branches are).
 
@@ -83,7 +85,7 @@ TARGET_TOKENS = (">>cmn_Hans<<", ">>cmn_Hant<<", ">>ara<<", ">>por<<", ">>deu<<"
 
 def build_tiny_models(out: Path) -> dict[str, Path]:
     """Write the tiny models under `out`; returns {"summarizer", "translator",
-    "multitarget", "multilingual", "pickle_only"} -> folder. Deterministic for a
+    "multitarget", "multilingual", "nllb", "pickle_only"} -> folder. Deterministic for a
     given torch version."""
     # Imported here so that importing this module (e.g. from conftest) stays cheap.
     import torch
@@ -99,6 +101,7 @@ def build_tiny_models(out: Path) -> dict[str, Path]:
         "translator": _build_marian(out / "translator", spm_bytes),
         "multitarget": _build_marian(out / "multitarget", spm_bytes, targets=TARGET_TOKENS),
         "multilingual": _build_m2m100(out / "multilingual", spm_bytes),
+        "nllb": _build_nllb(out / "nllb"),
         "pickle_only": _pickle_only(_build_marian(out / "pickle_only", spm_bytes)),
     }
 
@@ -282,6 +285,53 @@ def _build_m2m100(folder: Path, spm_bytes: bytes) -> Path:
         eos_token_id=tokenizer.eos_token_id,
         max_length=200,
         num_beams=5,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return folder
+
+
+def _build_nllb(folder: Path) -> Path:
+    from tokenizers import SentencePieceBPETokenizer
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+
+    bpe = SentencePieceBPETokenizer()
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    bpe.train_from_iterator(CORPUS, vocab_size=400, min_frequency=1, special_tokens=specials)
+    data = json.loads(bpe._tokenizer.to_str())
+    merges = [
+        tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in data["model"]["merges"]
+    ]
+    # The Flores-200 language tokens (eng_Latn, deu_Latn, ...) are added after the vocabulary.
+    tokenizer = NllbTokenizer(
+        vocab=data["model"]["vocab"],
+        merges=merges,
+        src_lang="eng_Latn",
+        tgt_lang="deu_Latn",
+        model_max_length=TRANSLATOR_WINDOW,
+    )
+    config = M2M100Config(
+        vocab_size=len(tokenizer),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=TRANSLATOR_WINDOW,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+    )
+    _save(folder, M2M100ForConditionalGeneration(config), tokenizer)
+    # facebook/nllb-200-distilled-600M's generation_config.json.
+    _write_json(
+        folder / "generation_config.json",
+        bos_token_id=tokenizer.bos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        max_length=200,
         pad_token_id=tokenizer.pad_token_id,
     )
     return folder

@@ -260,3 +260,20 @@ def test_description_says_when_the_summarizer_is_not_downloaded(tiny: dict, tmp_
     assert absent.describe_summarizer() == "extractive (distilbart-cnn-12-6 not downloaded)"
     present = ModelProvider(Settings(summarizer=str(tiny["summarizer"]), offline=True))
     assert not present.describe_summarizer().startswith("extractive")
+
+
+def test_an_nllb_override_gets_flores_codes_not_m2m100_ones(
+    tiny: dict, tmp_path: Path, spy_generate: Any
+) -> None:
+    """facebook/nllb-200-* from a folder: its config says m2m_100, its tokenizer NLLB; the
+    target token is "deu_Latn" (M2M100's "de" is no token of it) and the source "eng_Latn"."""
+    folder = str(tiny["nllb"])
+    provider = ModelProvider(settings(translators={"de": folder}), cache_dir=tmp_path)
+    german: Any = provider.translator("en", "de")
+    tokenizer = german.loaded.tokenizer
+    assert german.forced_bos_lang == "deu_Latn"
+    calls = spy_generate(german.loaded)
+    [out] = german.translate([SENTENCES[0]])
+    assert out.strip() and "deu_Latn" not in out
+    assert calls[0]["forced_bos_token_id"] == tokenizer.convert_tokens_to_ids("deu_Latn")
+    assert calls[0]["input_ids"][0, 0].item() == tokenizer.convert_tokens_to_ids("eng_Latn")
