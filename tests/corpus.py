@@ -750,6 +750,55 @@ ISSUE_17 = (
         "one line",
         "tests/test_cache_foreign.py::test_a_corruption_warning_is_one_line",
     ),
+    HardeningCase(
+        4,
+        "model.safetensors.index.json naming evil-00001.bin (folder and hub snapshot)",
+        "the pickle loaded (through torch's restricted loader)",
+        "refused in one line: an index names only .safetensors files beside it",
+        "tests/test_weights.py::test_an_index_must_name_safetensors_shards_inside_the_folder",
+    ),
+    HardeningCase(
+        4,
+        "an index shard ../../outside.safetensors, or a shard symlinked out of the folder",
+        "loaded from outside the model folder",
+        "refused in one line (hub snapshots: only into the repository's blobs)",
+        "tests/test_weights.py::test_an_index_must_name_safetensors_shards_inside_the_folder",
+    ),
+    HardeningCase(
+        4,
+        "pytorch_model.bin with a __reduce__ payload",
+        "every pickle refused whole, so opus-mt-en-de and m2m100_418M could not load",
+        "read only by torch.load(weights_only=True): refused in one line, payload never run",
+        "tests/test_weights.py::test_a_pickle_that_would_run_code_is_refused_unrun",
+    ),
+    HardeningCase(
+        11,
+        "a 1 GB sparse config.json in a model folder",
+        "2-3.4 GB of memory before the error",
+        "size checked before reading: one line at once (limit 8 MB)",
+        "tests/test_weights.py::test_a_huge_sparse_config_is_one_line_and_fast",
+    ),
+    HardeningCase(
+        11,
+        "a tokenizer file that is a FIFO",
+        "the load blocked for good",
+        "file type checked first: one line",
+        "tests/test_weights.py::test_a_fifo_tokenizer_file_does_not_hang",
+    ),
+    HardeningCase(
+        16,
+        "source.spm (or vocab.json, tokenizer_config.json) symlinked to /dev/zero",
+        "expected str, bytes or os.PathLike object, not NoneType",
+        "'source.spm is not a regular file (a device)'",
+        "tests/test_weights.py::test_a_tokenizer_file_linked_to_dev_zero_is_one_line",
+    ),
+    HardeningCase(
+        16,
+        'summarizer = ""',
+        "section 1:  has no config.json (the current folder taken for the model)",
+        "'no model named (an empty name): give a hub id, a folder or \"extractive\"'",
+        "tests/test_weights.py::test_an_empty_model_name_is_a_clear_error",
+    ),
 )
 
 
