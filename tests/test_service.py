@@ -208,7 +208,7 @@ def test_missing_translation_model_is_a_failure_with_the_model(article, tmp_path
     settings = Settings(
         summarizer="extractive", lang="ja", offline=True, cache_path=tmp_path / "c.sqlite3"
     )
-    service, rec = make_service(article, settings, prefetch=False)
+    service, rec = make_service(article, settings, prefetch=False, fallback_extractive=False)
     key = OutputKey(0, "ja", SUMMARY, Length.SHORT)
     service.show(key)
     failure = rec.wait_for(lambda e: isinstance(e, Failure))
@@ -217,6 +217,27 @@ def test_missing_translation_model_is_a_failure_with_the_model(article, tmp_path
     # The rest keeps working.
     other = service.compute([OutputKey(0, "en", SUMMARY, Length.SHORT)])[0]
     assert isinstance(other, Output)
+    service.close()
+
+
+def test_missing_translator_gives_the_summary_untranslated_in_the_reader(
+    article, tmp_path
+) -> None:
+    """Issue 13 item 2: with the reader's fallbacks, a missing translator yields the
+    summary in the article's language, naming the model, and it is not cached."""
+    settings = Settings(
+        summarizer="extractive", lang="ja", offline=True, cache_path=tmp_path / "c.sqlite3"
+    )
+    service, rec = make_service(article, settings, prefetch=False)
+    key = OutputKey(0, "ja", SUMMARY, Length.SHORT)
+    service.show(key)
+    output = rec.wait_for(lambda e: isinstance(e, (Output, Failure)) and e.key == key)
+    assert isinstance(output, Output), output
+    english = service.compute([OutputKey(0, "en", SUMMARY, Length.SHORT)])[0]
+    assert isinstance(english, Output) and output.text == english.text
+    assert output.shown_lang == "en" and output.missing_model
+    assert output.note and output.note.startswith("Japanese needs ")
+    assert service.peek(key) is None  # a stand-in is never the cached answer
     service.close()
 
 
