@@ -91,8 +91,18 @@ def bench_article(repeat: int = 1) -> Any:
     return dataclasses.replace(article, sections=tuple(sections))
 
 
+def article_for(args: argparse.Namespace) -> Any:
+    """The benchmark's article: `--repeat` copies, cut to the first `--sections`."""
+    import dataclasses
+
+    article = bench_article(args.repeat)
+    if getattr(args, "sections", 0):
+        article = dataclasses.replace(article, sections=article.sections[: args.sections])
+    return article
+
+
 def section_texts(args: argparse.Namespace) -> list[str]:
-    return [s.text for s in bench_article(args.repeat).sections]
+    return [s.text for s in article_for(args).sections]
 
 
 # -- transformers without precis --------------------------------------------------
@@ -146,12 +156,11 @@ def _transformers_part(args: argparse.Namespace, *, quantize: bool, batched: boo
 
     run([WARMUP])
     texts = section_texts(args)
-    passes = [_timed(run, texts) / len(texts) for _ in range(args.passes)]
+    passes = [_timed(run, texts) for _ in range(args.passes)]
     return {
         "load_s": load_s,
         "sections": len(texts),
-        "passes_s_per_section": passes,
-        "s_per_section": statistics.median(passes),
+        **_per_section(passes, len(texts)),
         "decoding_options": options,
         **_memory(args.device),
     }
@@ -214,7 +223,7 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
     translator.translate([WARMUP])
     rss_loaded_mb = _rss_mb()
     calls = _count_generate_calls()
-    article = bench_article(args.repeat)
+    article = article_for(args)
     n = len(article.sections)
     keys = [OutputKey(s.index, "de", SUMMARY, _short()) for s in article.sections]
 
@@ -241,15 +250,15 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit(f"precis failed on section 1: {event.message}")
 
     # 2. The whole article in the background, batched (as prefetch and export run it).
-    whole: list[float] = []
+    whole: list[tuple[float, float]] = []
     for run in range(args.passes):
         service = PrecisService(
             article, provider, cache(f"all{run}.sqlite3"), source_lang="en", prefetch=False
         )
         calls.clear()
-        started = time.perf_counter()
+        clock = _clock()
         outputs = service.compute(keys)
-        whole.append((time.perf_counter() - started) / n)
+        whole.append(_since(clock))
         service.close()
         failed = [o.message for o in outputs if isinstance(o, Failure)]
         if failed:
@@ -286,8 +295,7 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
         "first_section_runs_s": first,
         "first_section_s": statistics.median(first),
         "sections": n,
-        "passes_s_per_section": whole,
-        "s_per_section": statistics.median(whole),
+        **_per_section(whole, n),
         "generate_calls": all_calls,
         "cache_hit_ms_p50": statistics.median(hits),
         "cache_hit_ms_p95": _p95(hits),
@@ -350,10 +358,30 @@ def _count_generate_calls() -> list[tuple[int, int, float]]:
 # -- shared helpers ------------------------------------------------------------------
 
 
-def _timed(fn: Any, *args: Any) -> float:
-    started = time.perf_counter()
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _since(clock: tuple[float, float]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process, all its threads) since `clock`."""
+    return time.perf_counter() - clock[0], time.process_time() - clock[1]
+
+
+def _timed(fn: Any, *args: Any) -> tuple[float, float]:
+    clock = _clock()
     fn(*args)
-    return time.perf_counter() - started
+    return _since(clock)
+
+
+def _per_section(passes: list[tuple[float, float]], n: int) -> dict[str, Any]:
+    """The statistic of every contender: the median pass, wall time / sections; beside
+    it the CPU time it used (robust to other load on a shared machine)."""
+    walls = [wall / n for wall, _ in passes]
+    return {
+        "passes_s_per_section": walls,
+        "s_per_section": statistics.median(walls),
+        "cpu_s_per_section": statistics.median(cpu / n for _, cpu in passes),
+    }
 
 
 def _rss_mb() -> float:
@@ -422,7 +450,7 @@ def run_part(name: str, args: argparse.Namespace, **extra: str) -> dict[str, Any
     script = "bench_ct2.py" if name.startswith("ct2") else "bench.py"
     command = [sys.executable, str(ROOT / "scripts" / script), "--part", name]
     command += ["--device", args.device, "--passes", str(args.passes), "--hits", str(args.hits)]
-    command += ["--repeat", str(args.repeat)]
+    command += ["--repeat", str(args.repeat), "--sections", str(args.sections)]
     for flag, value in extra.items():
         command += [f"--{flag}", value]
     if args.models_dir:
@@ -463,6 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passes", type=int, default=1, help="passes per contender (median)")
     parser.add_argument("--hits", type=int, default=600)
     parser.add_argument("--repeat", type=int, default=1, help="article copies (GPU batching)")
+    parser.add_argument(
+        "--sections", type=int, default=0, help="only the first N sections (0: all)"
+    )
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--decodings", default=",".join(DECODINGS))
     parser.add_argument("--no-naive", action="store_true")
@@ -564,6 +595,15 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
                 "cache_hit_ms_p95": precis["cache_hit_ms_p95"],
                 "sqlite_hit_ms_p95": precis["sqlite_hit_ms_p95"],
                 "engine_notes": precis["engine_notes"],
+                # The same statistics in CPU seconds of each contender's process (all its
+                # threads): less sensitive to other load on a shared machine.
+                "cpu": {
+                    "baseline_s_per_section": naive["cpu_s_per_section"] if naive else None,
+                    "hf_int8_batched_s_per_section": r[f"hf-int8/{decoding}"]["cpu_s_per_section"],
+                    "precis_s_per_section": precis["cpu_s_per_section"],
+                    "ct2_direct_s_per_section": ct2["batched_cpu_s_per_section"] if ct2 else None,
+                    "ct2_per_section_call_s": ct2["per_section_call_cpu_s"] if ct2 else None,
+                },
             }
             rows.append(row)
     out: dict[str, Any] = {"device": r["device"], "rows": rows}
@@ -627,6 +667,22 @@ def table(s: dict[str, Any], r: dict[str, Any]) -> str:
         "first run: reader start to first summary with the int8 (transformers) or converted "
         "(CTranslate2) caches empty: a user's first run; cold start: the same with them filled",
     ]
+    for row in s["rows"]:
+        cpu = row["cpu"]
+        lines.append(
+            f"CPU s/section {row['engine']}/{row['decoding']}: naive "
+            f"{f(cpu['baseline_s_per_section'])}, hf int8 batched "
+            f"{f(cpu['hf_int8_batched_s_per_section'])}, precis "
+            f"{f(cpu['precis_s_per_section'])}, ct2 direct batched "
+            f"{f(cpu['ct2_direct_s_per_section'])}, ct2 per-section call "
+            f"{f(cpu['ct2_per_section_call_s'])}"
+        )
+    if r.get("naive/card"):
+        card = r["naive/card"]
+        lines.append(
+            f"naive at the model cards' decoding (4 beams each): {card['s_per_section']:.2f} "
+            f"s/section (CPU {card['cpu_s_per_section']:.2f})"
+        )
     for key in sorted(k for k in r if k.startswith("precis/")):
         lines.append(f"{key}: {r[key]['describe']}; generate calls {r[key]['generate_calls']}")
         if r[key]["engine_notes"]:

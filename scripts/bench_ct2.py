@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -36,6 +35,8 @@ from bench import (  # noqa: E402  (after the path set-up above)
     WARMUP,
     _folders,
     _memory,
+    _per_section,
+    _timed,
     decoding_options,
     section_texts,
     summary_tokens,
@@ -123,8 +124,8 @@ def part_ct2(args: argparse.Namespace) -> dict[str, Any]:
 
     one_section(WARMUP)
     texts = section_texts(args)
-    calls = [_timed(per_section, texts) / len(texts) for _ in range(args.passes)]
-    batches = [_timed(batched, texts) / len(texts) for _ in range(args.passes)]
+    calls = _per_section([_timed(per_section, texts) for _ in range(args.passes)], len(texts))
+    batches = _per_section([_timed(batched, texts) for _ in range(args.passes)], len(texts))
     import ctranslate2
 
     return {
@@ -133,19 +134,14 @@ def part_ct2(args: argparse.Namespace) -> dict[str, Any]:
         "options": summarizer.options,
         "load_s": summarizer.load_s + translator.load_s,
         "sections": len(texts),
-        "per_section_call_passes_s": calls,
-        "per_section_call_s": statistics.median(calls),
-        "batched_passes_s": batches,
-        "batched_s_per_section": statistics.median(batches),
+        "per_section_call_s": calls["s_per_section"],
+        "per_section_call_cpu_s": calls["cpu_s_per_section"],
+        "batched_s_per_section": batches["s_per_section"],
+        "batched_cpu_s_per_section": batches["cpu_s_per_section"],
+        "passes": {"per_section_call": calls, "batched": batches},
         "threads": os.environ.get("OMP_NUM_THREADS", "default"),
         **_memory(args.device),
     }
-
-
-def _timed(fn: Any, *args: Any) -> float:
-    started = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models-dir", type=Path, default=None)
     parser.add_argument("--tiny", action="store_true")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--sections", type=int, default=0)
     args, _ = parser.parse_known_args(argv)
     print(RESULT + json.dumps(part_ct2(args)), flush=True)
     return 0
