@@ -410,3 +410,17 @@ def test_hidden_elements_are_not_read() -> None:
         assert hidden not in text
     assert "Visible words stay here." in text
     assert P1 in text and P2 in text
+
+
+def test_inline_runs_that_touch_keep_the_space_between_them() -> None:
+    runs = (
+        "<p>The film <em>is streaming on</em> <a href='/n'><em>Netflix</em></a> "
+        "<em>and available to rent on</em> <a href='/g'><em>Google Play</em></a><em>,</em> "
+        "<a href='/y'><em>YouTube</em></a> <em>and</em> <a href='/v'><em>Vudu</em></a> "
+        "for members of the public library in the valley this winter.</p>"
+    )
+    paragraphs = parse_html(page(f"<p>{P1}</p>{runs}<p>{P2}</p>")).sections[0].paragraphs
+    assert paragraphs[1].startswith(
+        "The film is streaming on Netflix and available to rent on Google Play, YouTube "
+        "and Vudu for members"
+    )

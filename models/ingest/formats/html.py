@@ -30,6 +30,7 @@ from models.ingest.encoding import clean_text
 from models.ingest.formats.html_meta import choose_title, read_meta, strip_site_name
 from models.ingest.page_kind import refuse_if_not_article
 from models.ingest.phrases import is_real_author
+from models.text import CJK_CHAR
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _BLOCK_TAGS = frozenset({"p", "quote", "code", "item", "cell", "row"})
@@ -296,18 +297,41 @@ def _has_ancestor(child: Any, tag: str, stop: Any) -> bool:
 
 
 def _inline_text(element: Any, line_break: str = " ") -> str:
-    """The element's text with `<lb/>` as a space: "Satz eins.<lb/>Satz zwei" keeps a gap."""
+    """The element's text with `<lb/>` as a space: "Satz eins.<lb/>Satz zwei" keeps a gap.
+
+    trafilatura drops whitespace-only text between two inline elements, so
+    `<em>on</em> <a>Netflix</a>` arrives as `<hi>on</hi><hi>Netflix</hi>`: where two
+    inline elements touch with nothing between them and words on both sides, the
+    space is put back ("onNetflix" would be no word at all).
+    """
     parts: list[str] = []
     if element.text:
         parts.append(element.text)
+    previous_touches = False  # the last child ended with no tail text after it
     for child in element:
         if child.tag == "lb":
             parts.append(line_break)
+            previous_touches = False
         else:
-            parts.append(_inline_text(child, line_break))
+            text = _inline_text(child, line_break)
+            if previous_touches and parts and _glued(parts[-1], text):
+                parts.append(" ")
+            parts.append(text)
+            previous_touches = not child.tail
         if child.tail:
             parts.append(child.tail)
     return "".join(parts)
+
+
+def _glued(before: str, after: str) -> bool:
+    if not before or not after:
+        return False
+    last, first = before[-1], after[0]
+    return (
+        (last.isalnum() or last in ",.;:!?")
+        and first.isalnum()
+        and not (CJK_CHAR.match(last) or CJK_CHAR.match(first))
+    )
 
 
 def _drop_control_ref(match: re.Match[str]) -> str:
