@@ -285,11 +285,15 @@ def test_a_disk_that_fills_during_an_export_is_reported_at_its_end(tmp_path: Pat
 def test_a_corruption_warning_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "c.db"
     with ResultCache(path) as cache:
-        cache.put_many((f"k{i}", "v" * 3000, "summary", "m") for i in range(200))
+        cache.put_many((f"k{i}", "v" * 300, "summary", "m") for i in range(400))
     data = bytearray(path.read_bytes())
     page = 4096
-    data[-6 * page : -2 * page] = os.urandom(4 * page)  # quick_check reports several lines
+    data[3 * page + 1 : 3 * page + 3] = b"\x0f\xf0"  # a bad free-block pointer on page 4
     path.write_bytes(bytes(data))
+    conn = sqlite3.connect(path)
+    report = conn.execute("PRAGMA quick_check").fetchone()[0]
+    conn.close()
+    assert report.count("\n") >= 2, report  # SQLite's own report spans several lines
     result = run("export", "--summarizer", "extractive", "--format", "json", cache=path)
     assert result.returncode == 0, result.stderr
     warnings = result.stderr.strip().splitlines()
