@@ -301,6 +301,22 @@ def test_failed_conversion_falls_back_to_transformers_with_a_note(
     ]
 
 
+@needs_ct2
+def test_unwritable_conversion_cache_falls_back_in_one_line(
+    tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    loader = EngineLoader(ModelLoader(int8_cache=False), ct2_cache=blocker / "ct2")
+    loaded = loader.load(
+        tiny_models["translator"], name="tiny", revision=None, device="cpu", quantize=False
+    )
+    assert engine_of(loaded) == TRANSFORMERS
+    (note,) = loader.notes
+    assert note.startswith("tiny: CTranslate2 unavailable (cannot write converted models to ")
+    assert "\n" not in note
+
+
 # -- choosing -----------------------------------------------------------------------
 
 

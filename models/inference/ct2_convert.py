@@ -99,8 +99,11 @@ def ensure_converted(
     if is_converted(out):
         return out
     cancel = cancel or threading.Event()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise ModelError(f"cannot write converted models to {out.parent}: {one_line(exc)}") from exc
     target = work / "model"
     estimate = int(_weights_size(snapshot) * _SIZE_RATIO[quantization]) or None
     command = [sys.executable, "-m", "models.inference.ct2_convert"]
@@ -121,11 +124,13 @@ def ensure_converted(
                 raise ModelError(f"conversion failed: {_last_error(errors.read())}")
         if not is_converted(target):
             raise ModelError("conversion failed: it wrote no model")
+        if out.exists() and not is_converted(out):
+            shutil.rmtree(out, ignore_errors=True)  # left by a run that was killed
         try:
             os.replace(target, out)
-        except OSError:
-            if not is_converted(out):  # another process may have finished first
-                raise
+        except OSError as exc:
+            if not is_converted(out):  # else another process finished first
+                raise ModelError(f"cannot keep the converted model: {one_line(exc)}") from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out
