@@ -22,6 +22,7 @@ on, a failed conversion) falls back to transformers and leaves one line in
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -76,7 +77,10 @@ def resolve_device(setting: str) -> str:
 
     name = (setting or AUTO).strip().lower()
     apple_gpu = sys.platform == "darwin" and platform.machine() == "arm64"
-    if name == AUTO and ct2_installed() and not apple_gpu:
+    # An NVIDIA driver is loaded: torch may see a GPU that a CTranslate2 build without
+    # CUDA libraries does not, so let torch decide.
+    nvidia = os.path.exists("/proc/driver/nvidia")
+    if name == AUTO and ct2_installed() and not apple_gpu and not nvidia:
         import ctranslate2  # ~0.1 s, against ~1.2 s for torch
 
         if ctranslate2.get_cuda_device_count() == 0:
