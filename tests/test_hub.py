@@ -486,7 +486,8 @@ def test_models_commands(tmp_path: Path) -> None:
     assert by_id[str(local)].present and by_id[str(local)].role == "en→de"
     en_de = by_id["Helsinki-NLP/opus-mt-en-de"]
     assert (en_de.present, en_de.disk_bytes, en_de.role) == (False, 0, "en→de")
-    assert by_id["facebook/m2m100_418M"].role == "en→ja, en→pt, pt→en, en→ko"
+    assert by_id["facebook/m2m100_418M"].role == "en→ja, pt→en, en→ko"
+    assert by_id["Helsinki-NLP/opus-mt-tc-big-en-pt"].role == "en→pt"
     table = mc.list_text(settings, cache_dir=cache)
     assert "org/tiny" in table and "summarizer" in table and "~1.9 GB" in table
 
@@ -494,7 +495,10 @@ def test_models_commands(tmp_path: Path) -> None:
         "Helsinki-NLP/opus-mt-en-fr",
         "Helsinki-NLP/opus-mt-fr-en",
     ]
-    assert mc.pull_targets("pt", settings) == ["facebook/m2m100_418M"]
+    assert mc.pull_targets("pt", settings) == [
+        "Helsinki-NLP/opus-mt-tc-big-en-pt",
+        "facebook/m2m100_418M",
+    ]
     assert mc.pull_targets("de", settings) == ["Helsinki-NLP/opus-mt-de-en"]  # en→de is local
     assert mc.pull_targets("summarizer", settings) == ["org/tiny"]
     assert mc.pull_targets("org/other", settings) == ["org/other"]
