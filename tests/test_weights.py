@@ -287,3 +287,32 @@ def test_an_empty_model_name_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as info:
         ModelProvider(settings).summarizer("en")
     assert "empty" in str(info.value) and "config.json" not in str(info.value)
+
+
+def test_two_conversions_at_once_share_one_copy(
+    tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    import threading
+
+    folder = tiny_models["pickle_only"]
+    plan = weights_policy.plan(str(folder), folder)
+    converted = tmp_path / "converted"
+    barrier = threading.Barrier(3)
+    results: list[Path | BaseException] = []
+
+    def convert() -> None:
+        barrier.wait()
+        try:
+            results.append(weights_policy.converted_folder(str(folder), folder, plan, converted))
+        except BaseException as exc:  # reported by the assertion below
+            results.append(exc)
+
+    threads = [threading.Thread(target=convert) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert len(results) == 3 and len(set(results)) == 1, results
+    [out] = set(results)
+    assert isinstance(out, Path) and (out / "model.safetensors").is_file()
+    assert [p.name for p in converted.iterdir()] == [out.name]  # no temporary folders left

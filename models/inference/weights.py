@@ -151,7 +151,7 @@ def converted_folder(
             f"converting them is turned off (${ENV}=off)"
         )
     out = directory / _key(source, folder, weights)
-    if (out / SAFETENSORS).is_file() and (out / "config.json").is_file():
+    if _complete(out):
         return out
     _require_safe_torch(source)
     state: dict[str, Any] = {}
@@ -166,9 +166,17 @@ def converted_folder(
                 if (folder / name).is_file():
                     text = read_text_capped(source, folder / name)
                     (tmp / name).write_text(text, encoding="utf-8")
+            if _complete(out):  # another process converted it meanwhile: use theirs
+                shutil.rmtree(tmp, ignore_errors=True)
+                return out
             with contextlib.suppress(OSError):
-                shutil.rmtree(out)  # an incomplete copy from an interrupted run
-            os.replace(tmp, out)
+                shutil.rmtree(out)  # what an interrupted removal left
+            try:
+                os.replace(tmp, out)  # the folder appears whole or not at all
+            except OSError:
+                if not _complete(out):
+                    raise
+                shutil.rmtree(tmp, ignore_errors=True)  # lost a race to an equal copy
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -178,6 +186,10 @@ def converted_folder(
             f"{exc.strerror or one_line(exc)}"
         ) from None
     return out
+
+
+def _complete(out: Path) -> bool:
+    return (out / SAFETENSORS).is_file() and (out / "config.json").is_file()
 
 
 def _key(source: str, folder: Path, weights: Weights) -> str:
