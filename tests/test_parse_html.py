@@ -424,3 +424,24 @@ def test_inline_runs_that_touch_keep_the_space_between_them() -> None:
         "The film is streaming on Netflix and available to rent on Google Play, YouTube "
         "and Vudu for members"
     )
+
+
+def test_subheads_the_extractor_dropped_come_back_above_their_text() -> None:
+    from lxml import html as lxml_html
+
+    from models.ingest.article import Block
+    from models.ingest.formats.html import _restore_subheads, _subheads
+
+    tree = lxml_html.fromstring(
+        f"<html><body><h2>Why the branches close</h2><p>{P2}</p>"
+        "<h2>Most read</h2><ul><li>Mayor resigns after vote</li></ul>"
+        f"<h3>business</h3><p>{P3}</p></body></html>"
+    )
+    blocks = [Block("paragraph", P1), Block("paragraph", P2), Block("paragraph", P3)]
+    restored = _restore_subheads(blocks, _subheads(tree))
+    assert [(b.kind, b.text) for b in restored] == [
+        ("paragraph", P1),
+        ("heading", "Why the branches close"),
+        ("paragraph", P2),
+        ("paragraph", P3),  # "business" is a section label, not a subhead
+    ]

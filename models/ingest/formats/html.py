@@ -23,13 +23,14 @@ from models.ingest.boilerplate import (
     is_body,
     is_byline,
     is_dateline,
+    is_title_like,
     strip_boilerplate,
     take_front_matter,
 )
 from models.ingest.encoding import clean_text
 from models.ingest.formats.html_meta import choose_title, read_meta, strip_site_name
 from models.ingest.page_kind import refuse_if_not_article
-from models.ingest.phrases import is_real_author
+from models.ingest.phrases import is_furniture_heading, is_real_author
 from models.text import CJK_CHAR
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
@@ -63,6 +64,7 @@ def parse_html(
             raise InputError(f"{name} is an HTML page with no article text")
         meta = read_meta(tree, url)
         _drop_hidden(tree)
+        subheads = _subheads(tree)
         # The page's own declarations (html_meta) replace trafilatura's metadata pass,
         # which took about half of the extraction time.
         document = trafilatura.bare_extraction(
@@ -89,7 +91,7 @@ def parse_html(
     title = choose_title(meta)
     # The page's first h1 is usually the headline again: shown once, as the title.
     shown = {_key(title), *(_key(h) for h in meta.h1[:1] if _similar(h, title))}
-    blocks = _blocks(body, shown, meta.captions)
+    blocks = _restore_subheads(_blocks(body, shown, meta.captions), subheads)
     dateline, byline, blocks = take_front_matter(blocks)
     if byline is None:
         author = meta.authors[0] if meta.authors else _guessed_author(tree, meta.sites)
@@ -109,6 +111,61 @@ def parse_html(
         source=source,
         stack_headings=True,  # h2 "Part One" over h3 "Chapter 1": both shown
     )
+
+
+_SUBHEAD_TAGS = ("h2", "h3", "h4")
+_LEAD_CHARS = 40  # how much of the text after a subhead identifies it
+_MAX_SUBHEADS = 300
+
+
+def _subheads(tree: Any) -> list[tuple[str, str]]:
+    """The page's h2-h4 headings, each with the start of the text that follows it."""
+    found: list[tuple[str, str]] = []
+    for heading in tree.iter(*_SUBHEAD_TAGS):
+        text = _text(heading.text_content())
+        if not text or len(text) > 200:
+            continue
+        for sibling in list(heading.itersiblings())[:3]:
+            if not isinstance(sibling.tag, str):
+                continue
+            after = _text(sibling.text_content())
+            if len(after) >= _LEAD_CHARS:
+                found.append((text, after[:_LEAD_CHARS]))
+                break
+        if len(found) >= _MAX_SUBHEADS:
+            break
+    return found
+
+
+def _restore_subheads(blocks: list[Block], subheads: list[tuple[str, str]]) -> list[Block]:
+    """Put back subheads trafilatura dropped, where the text under them was kept.
+
+    A heading comes back only above the paragraph that follows it on the page, so
+    one over a dropped link list ("Related stories") stays dropped.
+    """
+    have = {_key(b.text) for b in blocks if b.kind == "heading"}
+    starts = {b.text[:_LEAD_CHARS]: i for i, b in reversed(list(enumerate(blocks)))}
+    inserts: dict[int, str] = {}
+    for text, lead in subheads:
+        index = starts.get(lead)
+        if index is None or _key(text) in have or is_furniture_heading(text):
+            continue
+        if not (is_title_like(text, max_words=15, max_chars=120) or ends_sentence(text, "?")):
+            continue  # a standfirst or a teaser set in a heading's type
+        if text[0].isalpha() and text[0].islower():
+            continue  # a section label ("business") over teasers, not a subhead
+        if blocks[index].kind != "paragraph" or (index and blocks[index - 1].kind == "heading"):
+            continue
+        inserts.setdefault(index, text)
+        have.add(_key(text))
+    if not inserts:
+        return blocks
+    out: list[Block] = []
+    for i, block in enumerate(blocks):
+        if i in inserts:
+            out.append(Block("heading", inserts[i]))
+        out.append(block)
+    return out
 
 
 # Elements a browser does not show: the `hidden` attribute, aria-hidden, inline styles.
