@@ -68,6 +68,8 @@ class Pipeline:
         self.source_lang = source_lang
         self.fallback_extractive = fallback_extractive
         self.computed = 0
+        # Texts whose translation kept sentences unchanged, and how many (see _kept_note).
+        self._kept_copies: dict[str, int] = {}
         self._model_parts: dict[tuple[str, str], str] = {}  # (kind, lang) -> models' part
         # Where the growing text of an output computed alone goes (see `run`).
         self._partial: Callable[[OutputKey, str], None] | None = None
@@ -170,8 +172,8 @@ class Pipeline:
             [s.text for s in sections], self.source_lang, lang, cancel, force, stream=keys[0]
         )
         outputs = [
-            Output(k, _paragraphs(t), models)
-            for k, t in zip(keys, texts, strict=True)
+            Output(k, _paragraphs(t), models, note=_kept_note(self._kept_copies.get(s.text)))
+            for k, s, t in zip(keys, sections, texts, strict=True)
         ]
         self._store(outputs)
         return list(outputs)
@@ -306,6 +308,24 @@ class Pipeline:
             missing = exc if isinstance(exc, ModelMissingError) else None
             return _Chosen(self.provider.extractive(), note, cacheable=False, missing=missing)
 
+    def _translate_batch(
+        self,
+        translator: Translator,
+        batch: list[str],
+        cancel: threading.Event,
+        stream: OutputKey | None,
+    ) -> list[str]:
+        """One translation step; remembers which texts kept sentences as they were
+        (names, numbers, quotes already in the target language) to say so."""
+        detailed = getattr(translator, "translate_detailed", None)
+        if not callable(detailed):
+            return translator.translate(batch, cancel=cancel, **self._streaming(translator, stream))
+        results = detailed(batch, cancel=cancel)
+        for text, result in zip(batch, results, strict=True):
+            if result.kept_copies:
+                self._kept_copies[text] = result.kept_copies
+        return [result.text for result in results]
+
     def _streaming(self, model: object, key: OutputKey | None) -> dict[str, Any]:
         """`on_partial` for a model that streams, while `key` is computed alone."""
         sink = self._partial
@@ -335,9 +355,7 @@ class Pipeline:
             length=None,
             model=translator,
             settings=translator.settings_key(),
-            compute=lambda batch: translator.translate(
-                batch, cancel=cancel, **self._streaming(translator, stream)
-            ),
+            compute=lambda batch: self._translate_batch(translator, batch, cancel, stream),
             force=force,
         )
         return out, (model_label(translator),)
@@ -439,6 +457,16 @@ def _untranslated(missing: ModelMissingError | None, lang: str, shown: str) -> d
         "missing_size": missing.size_bytes,
         "shown_lang": shown,
     }
+
+
+def _kept_note(kept: int | None) -> str | None:
+    if not kept:
+        return None
+    sentences = "1 sentence" if kept == 1 else f"{kept} sentences"
+    return (
+        f"{sentences} kept as written: only names, numbers or code, or already in the "
+        "target language"
+    )
 
 
 def _paragraphs(text: str) -> tuple[str, ...]:
