@@ -260,3 +260,42 @@ def test_decoding_is_part_of_the_step_cache_keys(bart: LoadedModel, marian: Load
         Seq2SeqTranslator(marian, "en", "de").settings_key()
         != Seq2SeqTranslator(marian, "en", "de", decoding="fast").settings_key()
     )
+
+
+def test_kept_copies_are_said_in_the_output_note(
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lineup = "Castres: Caminati; Martial, Vialelle, Fickou, Nakarawa; Urdapilleta, Dupont."
+    real = generation.generate_texts
+
+    def copy_the_lineup(loaded: Any, texts: Any, settings: Any, **kwargs: Any) -> list[Generated]:
+        out = real(loaded, texts, settings, **kwargs)
+        return [Generated(t, False) if t == lineup else g for t, g in zip(texts, out, strict=True)]
+
+    monkeypatch.setattr(generation, "generate_texts", copy_the_lineup)
+    sections = (
+        Section(index=0, title="Teams", paragraphs=(lineup,)),
+        Section(index=1, title="Council", paragraphs=(SENTENCE,)),
+    )
+    settings = Settings(
+        summarizer="extractive",
+        translator=str(tiny_models["translator"]),
+        lang="de",
+        offline=True,
+        decoding="fast",
+        cache_path=tmp_path / "cache.sqlite3",
+    )
+    service = PrecisService(
+        Article(title="Test", sections=sections),
+        ModelProvider(settings),
+        ResultCache(settings.cache_path),
+        source_lang="en",
+        prefetch=False,
+    )
+    try:
+        teams, council = service.compute([OutputKey(i, "de", TRANSLATION) for i in (0, 1)])
+    finally:
+        service.close()
+    assert isinstance(teams, Output) and teams.text == lineup
+    assert teams.note is not None and "1 sentence kept as written" in teams.note
+    assert isinstance(council, Output) and not (council.note or "").startswith("1 sentence")
