@@ -38,6 +38,19 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return False
 
 
+def check_target(path: str | os.PathLike[str]) -> None:
+    """Raise WriteError now if `path` can plainly not be written (a directory, a missing
+    folder), so that a long export does not run for nothing."""
+    target = Path(path).expanduser()
+    shown = safe_line(str(target))
+    if target.is_dir():
+        raise WriteError(f"cannot write {shown}: it is a directory")
+    folder = Path(os.path.realpath(target)).parent
+    if not folder.is_dir():
+        where = safe_line(str(folder))
+        raise WriteError(f"cannot write {shown}: the folder {where} does not exist")
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write `text` (UTF-8) to `path` all at once; return the path written.
 

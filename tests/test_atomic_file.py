@@ -121,3 +121,12 @@ def test_export_o_onto_the_article_itself_is_refused(tmp_path: Path) -> None:
     link.symlink_to(article)
     refused(precis(str(link), "-o", str(article), cache=tmp_path / "c.db"), "article itself")
     assert same_file(link, article) and not same_file(article, tmp_path / "other")
+
+
+def test_an_impossible_o_is_refused_before_any_work(tmp_path: Path) -> None:
+    article = tmp_path / "article.md"
+    article.write_text("# Title\n\nThe council met on Monday. It agreed on a budget.\n")
+    for target, needle in ((tmp_path, "is a directory"), (tmp_path / "no" / "x.md", "not exist")):
+        result = precis(str(article), "-o", str(target), cache=tmp_path / "c.db")
+        refused(result, needle)
+        assert not (tmp_path / "c.db").exists()  # refused before the cache was even opened

@@ -199,7 +199,7 @@ def _print_warnings(warnings: Sequence[str]) -> None:
 
 
 def run_export(argv: Sequence[str]) -> int:
-    from models.atomic_file import same_file, write_text_atomic
+    from models.atomic_file import check_target, same_file, write_text_atomic
     from models.service.export import export_data, to_json, to_markdown
 
     args = _export_parser().parse_args(argv)
@@ -209,6 +209,8 @@ def run_export(argv: Sequence[str]) -> int:
             f"refusing to write the export over the article itself ({safe_line(args.article)}); "
             "choose another -o file"
         )
+    if args.output:
+        check_target(args.output)  # before the models run, not after
     service = _open(
         settings,
         args.article,
