@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from models.inference import lazy_torch as hf
+from models.logs import log
 
 FORMAT = "precis-int8-2"  # 2: lm_head kept in float32
 ENV = "PRECIS_INT8_CACHE"  # a folder, or "off" to disable the cache
@@ -114,8 +115,9 @@ def save(model: Any, path: Path) -> bool:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    except Exception:
-        return False  # a read-only or full disk: the model works, only uncached
+    except Exception:  # a read-only or full disk: the model works, only uncached
+        log.warning("cannot save the int8 weights to %s", path, exc_info=True)
+        return False
     ident = path.name.split("-", 1)[0]
     for old in path.parent.glob(f"{ident}-*.safetensors"):  # stale copies of this folder
         if old != path:
@@ -212,6 +214,7 @@ def load(path: Path, snapshot: Path) -> Any | None:
             warnings.simplefilter("ignore")  # torch.ao's deprecation notes, over the TUI
             return _load(src, path.stat().st_size, snapshot)
     except Exception:
+        log.warning("int8 weights at %s are unusable; quantizing again", path, exc_info=True)
         return None
 
 
@@ -239,7 +242,7 @@ def _load(src: BinaryIO, size: int, snapshot: Path) -> Any:
         if end > start:
             src.seek(base + start)
             view = memoryview(tensor.numpy()).cast("B")
-            if src.readinto(view) != end - start:
+            if src.readinto(view) != end - start:  # type: ignore[attr-defined]
                 raise ValueError("short read")
         return tensor
 
