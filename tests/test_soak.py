@@ -66,8 +66,9 @@ def check_consistent(app: PrecisApp, service: PrecisService) -> None:
         shown = service.peek(screen.summary_key)
         assert shown is not None, screen.summary_key
         assert pane.body_text == shown.text
-    if screen._failure is not None:
-        assert screen._failure.key in (screen.summary_key, screen.translation_key)
+    missing = screen.downloads.missing
+    if missing is not None:
+        assert missing.key in (screen.summary_key, screen.translation_key)
 
 
 async def test_two_thousand_random_keys(

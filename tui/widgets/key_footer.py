@@ -8,10 +8,15 @@ the ones that do not fit; the help screen and the command palette list them all.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 KEY_GAP = 1  # a compact footer key is " key label" with one cell of padding
 ALWAYS = ("help", "quit")  # actions shown whatever the width
@@ -23,6 +28,7 @@ class KeyFooter(Footer):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(compact=True, show_command_palette=False, id=id)
         self._fitted_width = -1
+        self._shown_signature: tuple[tuple[str, str, bool], ...] = ()
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
@@ -57,6 +63,24 @@ class KeyFooter(Footer):
                 disabled=not enabled,
                 tooltip=tooltip or binding.tooltip or binding.description,
             ).data_bind(compact=Footer.compact)
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        # Every refresh_bindings() lands here, several times a key press; rebuilding
+        # the footer only when what it shows changed keeps key presses cheap.
+        signature = self._signature(screen)
+        if signature == self._shown_signature and self._bindings_ready:
+            return
+        super().bindings_changed(screen)
+        if screen.app.app_focus:  # otherwise the footer did not recompose
+            self._shown_signature = signature
+
+    @staticmethod
+    def _signature(screen: Screen[object]) -> tuple[tuple[str, str, bool], ...]:
+        return tuple(
+            (binding.key, binding.description, enabled)
+            for _node, binding, enabled, _tooltip in screen.active_bindings.values()
+            if binding.show
+        )
 
     def on_resize(self) -> None:
         if self.size.width != self._fitted_width and self._bindings_ready:
