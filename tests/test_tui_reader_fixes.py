@@ -158,6 +158,8 @@ async def test_keymap_problems_are_one_line_each_and_help_shows_effective_keys(
         await pilot.press("question_mark")
         rows = dict(app.screen.rows)
         assert rows["x"].startswith("Summary length")
+        ids = dict(zip([r[0] for r in app.screen.rows], app.screen.ids, strict=False))
+        assert ids["x"] == "cycle-length" and ids["j"] == "next-section"
         assert rows["j"] == "Next section" and rows["l"] == "Pick the target language"
         await pilot.press("escape")
         await pilot.press("j")

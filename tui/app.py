@@ -207,6 +207,11 @@ class PrecisApp(App[None]):
             self.get_key_display(Binding(key.strip(), binding.action)) for key in keys.split(",")
         )
 
+    def help_ids(self) -> list[str]:
+        """The binding id of each help row (what the [keys] table names)."""
+        ids = [b.id or "" for b in self._all_bindings() if b.id != "download-why"]
+        return [*ids, "", ""]
+
     def help_rows(self) -> list[tuple[str, str]]:
         rows = [
             (self._display_keys(b), b.tooltip or b.description)
@@ -219,7 +224,7 @@ class PrecisApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.help_rows()))
+            self.push_screen(HelpScreen(self.help_rows(), self.help_ids()))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         if screen is self._reader:

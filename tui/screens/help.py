@@ -16,7 +16,8 @@ from textual.widgets import Static
 
 INTRO = (
     "precis shows an article section by section, with a summary in the language you "
-    "choose. Outputs are cached; ● marks sections whose summary is ready."
+    "choose. Outputs are cached; ● marks sections whose summary is ready. The names "
+    "on the right remap keys in the [keys] table of the config file."
 )
 
 
@@ -27,9 +28,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss(None)", "Close", id="help-close"),
     ]
 
-    def __init__(self, rows: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, rows: Sequence[tuple[str, str]], ids: Sequence[str] = ()) -> None:
         super().__init__()
         self.rows = list(rows)
+        self.ids = list(ids)  # each row's binding id, for the [keys] table of the config
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog", classes="dialog"):
@@ -38,6 +40,8 @@ class HelpScreen(ModalScreen[None]):
             grid = Table.grid(padding=(0, 2))
             grid.add_column(style="bold", no_wrap=True)
             grid.add_column(ratio=1)
-            for keys, description in self.rows:
-                grid.add_row(Text(keys), Text(description))
+            grid.add_column(style="dim", no_wrap=True)
+            ids = self.ids + [""] * (len(self.rows) - len(self.ids))
+            for (keys, description), binding_id in zip(self.rows, ids, strict=True):
+                grid.add_row(Text(keys), Text(description), Text(binding_id))
             yield Static(grid, id="help-keys")
