@@ -15,13 +15,30 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from models.errors import CacheError, PrecisError
+from models.logs import LOG_LEVELS, internal_error, log_path, setup_logging
 from models.sanitize import safe_line, safe_message, safe_text
 from models.settings import Settings, SettingsError, load_settings
 from models.types import Length
 
+if TYPE_CHECKING:
+    from models.service.provider import ModelProvider
+    from models.service.scheduler import PrecisService
+
 COMMANDS = ("export", "models", "cache")
+
+
+def version() -> str:
+    """The installed version of precis (from the package metadata)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        return package_version("precis-tui")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
 
 
 def _model_flags(parser: argparse.ArgumentParser) -> None:
@@ -68,6 +85,15 @@ def _common_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-size", type=float, metavar="MB", help="largest article accepted, in MB (default 20)"
     )
+    _log_flag(parser)
+
+
+def _log_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        help=f"what goes to the log file {log_path()} (default warning)",
+    )
 
 
 def _reader_parser() -> argparse.ArgumentParser:
@@ -79,6 +105,7 @@ def _reader_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "article", nargs="?", metavar="FILE|URL|-", help="the article (default: the bundled sample)"
     )
+    parser.add_argument("--version", action="version", version=f"precis {version()}")
     _model_flags(parser)
     return parser
 
@@ -144,36 +171,16 @@ def _open(
     reader: bool,
     fallback: bool | None = None,
     read_anyway: bool = False,
-):
-    """The article, cache, provider and service for a run; `fallback` (default: the
-    reader's) lets a missing summarizer fall back to extractive summaries."""
-    from models.cache.results import ResultCache
-    from models.ingest.sources import read_article
-    from models.service.provider import ModelProvider
-    from models.service.scheduler import PrecisService
+) -> PrecisService:
+    """The service for a run (models.service.session); the reader shows the cache's
+    warnings now, an export at its end (see _print_warnings)."""
+    from models.service.session import open_service
 
-    article = read_article(
-        article_arg,
-        max_bytes=settings.max_input_bytes,
-        timeout=settings.url_timeout_s,
-        read_anyway=read_anyway,
+    service = open_service(
+        settings, article_arg, reader=reader, fallback=fallback, read_anyway=read_anyway
     )
-    cache = ResultCache(settings.cache_path, max_bytes=settings.cache_max_mb * 1024 * 1024)
-    if reader:  # an export prints them at its end (see _print_warnings)
-        _print_warnings(cache.warnings)
-    provider = ModelProvider(settings)
-    from models.service.llm_settings import uses_llm
-
-    # Server requests go `llm_concurrency` at a time, up to one batch of the service.
-    batch = settings.llm_concurrency if uses_llm(settings) else None
-    service = PrecisService(
-        article,
-        provider,
-        cache,
-        prefetch=reader,
-        fallback_extractive=reader if fallback is None else fallback,
-        batch_size=max(4, batch) if batch else None,
-    )
+    if reader:
+        _print_warnings(service.cache.warnings)
     return service
 
 
@@ -245,19 +252,20 @@ def run_export(argv: Sequence[str]) -> int:
     return 0
 
 
-def _ensure_models(service, settings: Settings, *, strict: bool) -> dict[str, str]:
+def _ensure_models(service: PrecisService, settings: Settings, *, strict: bool) -> dict[str, str]:
     """Download missing models for an export, with progress on stderr, when online.
 
     Returns the models that stay missing, with why: the export falls back without
     them and says so. With `strict`, a missing model is the error instead.
     """
     target = settings.lang or service.source_lang
+    provider = cast("ModelProvider", service.provider)  # open_service builds a real one
     unavailable: dict[str, str] = {}
-    for spec in service.provider.missing_models(service.source_lang, target):
+    for spec in provider.missing_models(service.source_lang, target):
         try:
             if service.offline:
-                service.provider.require(spec)  # raises with the full message
-            _download_with_progress(service.provider, spec.model_id)
+                provider.require(spec)  # raises with the full message
+            _download_with_progress(provider, spec.model_id)
         except PrecisError as exc:
             if not strict:
                 unavailable[spec.model_id] = safe_message(exc, limit=1000)
@@ -271,7 +279,7 @@ def _ensure_models(service, settings: Settings, *, strict: bool) -> dict[str, st
     return unavailable
 
 
-def _download_with_progress(provider, model_id: str) -> None:
+def _download_with_progress(provider: ModelProvider, model_id: str) -> None:
     cancel = threading.Event()
     tty = sys.stderr.isatty()
     announced = False
@@ -308,6 +316,7 @@ def run_models(argv: Sequence[str]) -> int:
     p_rm.add_argument("target", metavar="LANG|MODEL")
     for p in (p_list, p_pull, p_rm):
         p.add_argument("--config", type=Path, metavar="FILE")
+        _log_flag(p)
         p.add_argument("--offline", action="store_true", default=None)
     args = parser.parse_args(argv)
     settings = load_settings(args.config, offline=args.offline)
@@ -337,6 +346,7 @@ def run_cache(argv: Sequence[str]) -> int:
         p = sub.add_parser(name, help=text)
         p.add_argument("--cache", type=Path, metavar="FILE")
         p.add_argument("--config", type=Path, metavar="FILE")
+        _log_flag(p)
     args = parser.parse_args(argv)
     settings = load_settings(args.config, cache_path=args.cache)
     path = settings.cache_path
@@ -381,6 +391,7 @@ def run_cache(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {"export": run_export, "models": run_models, "cache": run_cache}
+    setup_logging(_log_level(argv))
     try:
         if argv and argv[0] in COMMANDS:
             return commands[argv[0]](argv[1:])
@@ -392,7 +403,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("precis: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback in the log
+        print(f"precis: {safe_message(internal_error('precis', exc), limit=1000)}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # stdout closed early (e.g. piped into head): not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _log_level(argv: Sequence[str]) -> str:
+    """`--log-level` from anywhere in the arguments (before the command's parser runs,
+    so that parsing itself is logged too); warning when absent or invalid."""
+    parser = argparse.ArgumentParser(add_help=False)
+    _log_flag(parser)
+    known, _ = parser.parse_known_args(argv)
+    return known.log_level or "warning"
