@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from models.errors import ModelError
-from models.inference import device
 from models.inference import lazy_torch as hf
 from models.inference.device import precision_for, resolve_device
 
@@ -70,10 +69,6 @@ def test_precision_per_device(monkeypatch: pytest.MonkeyPatch) -> None:
     assert precision_for("cuda", False) == "fp16"
 
 
-def test_dtype_for_maps_to_torch_dtypes() -> None:
-    torch = hf.torch()
-    assert device.dtype_for("cpu", False) is torch.float32
-    assert device.dtype_for("cpu", True) is torch.float32  # quantized after loading
 
 
 def test_importing_the_model_layer_does_not_import_torch() -> None:

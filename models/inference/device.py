@@ -114,7 +114,3 @@ def precision_for(device: str, quantize: bool) -> str:
         return "fp16"
     raise ModelError(f"unknown device {device!r}")
 
-
-def dtype_for(device: str, quantize: bool) -> object:
-    """The torch dtype weights are loaded in (float32 before int8 quantization)."""
-    return hf.torch_dtype(precision_for(device, quantize))

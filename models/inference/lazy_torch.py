@@ -54,9 +54,6 @@ def stopping_criteria_base() -> type:
     return base
 
 
-def inference_mode() -> Any:
-    """A context manager: no autograd bookkeeping during generation."""
-    return torch().inference_mode()
 
 
 def cuda_available() -> bool:
