@@ -329,3 +329,28 @@ async def test_ten_thousand_sections_paint_before_the_list_is_full(tmp_path: Pat
             await pilot.press("k")  # wraps nowhere: stays at the lead
             assert reader(app).section == 0
     app.service.close()
+
+
+async def test_a_missing_model_failure_says_each_thing_once(tmp_path: Path) -> None:
+    """Issue 13 item 10: the hub's message named the model twice and told the user to
+    run `precis models pull` while the reader offers `d`."""
+    from models.service.events import Failure
+    from tui.messages import OutputFailed
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app)
+        screen = reader(app)
+        model = "sshleifer/distilbart-cnn-12-6"
+        message = (
+            f"{model}: model {model} (~1.2 GB) is not downloaded: run `precis models pull "
+            f"{model}`, or pass a local folder with --summarizer/--translator"
+        )
+        screen.post_message(
+            OutputFailed(Failure(screen.summary_key, message, model, 1_200_000_000))
+        )
+        await wait_for(pilot, lambda: pane(app).state == "failure")
+        text = str(screen.query_one("#output-failure", Static).content)
+        assert text.count(model) == 1 and text.count("1.2 GB") == 1
+        assert "precis models pull" not in text and "Press d to download it" in text
+    app.service.close()

@@ -72,13 +72,13 @@ def check_keymap(user: Mapping[str, str], bindings: Iterable[Binding]) -> Keymap
             result.problems.append(f"[keys] {shown}: no such action; known: {known}")
             continue
         parts = [p for p in str(raw_keys).split(",") if p.strip()]
-        keys = [normalize_key(p) for p in parts]
-        bad = [p.strip() for p, k in zip(parts, keys, strict=True) if k is None]
+        normalized = [normalize_key(p) for p in parts]
+        bad = [p.strip() for p, k in zip(parts, normalized, strict=True) if k is None]
         if not parts or bad:
             what = safe_line(", ".join(bad) or str(raw_keys))
             result.problems.append(f"[keys] {shown} = {what!r}: not a key")
             continue
-        wanted[binding_id] = [k for k in keys if k is not None]
+        wanted[binding_id] = [k for k in normalized if k is not None]
     # Clashes, against the keys in effect once every valid entry is applied.
     effective = {i: [k.strip() for k in keys.split(",")] for i, keys in defaults.items()}
     effective.update(wanted)

@@ -208,7 +208,7 @@ class Pipeline:
         todo = [i for i in range(len(keys)) if i not in results]
         if todo:
             self._summarize_into(results, todo, keys, sections, length, lang, cancel, force)
-        outputs = [results[i] for i in range(len(keys))]
+        outputs: list[Output | Failure] = [results[i] for i in range(len(keys))]
         return outputs
 
     def _summarize_into(

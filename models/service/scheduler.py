@@ -457,7 +457,8 @@ class PrecisService:
 def _label(batch: Sequence[_Job], n_sections: int) -> str:
     key = batch[0].key
     what = "summarizing" if key.kind == SUMMARY else "translating"
-    detail = key.lang if key.kind == TRANSLATION else f"{key.lang}, {key.length.value}"
+    length = key.length.value if key.length is not None else ""
+    detail = key.lang if key.kind == TRANSLATION else f"{key.lang}, {length}"
     sections = ", ".join(str(j.key.section + 1) for j in batch)
     return f"{what} {sections}/{n_sections} ({detail})"
 

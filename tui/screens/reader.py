@@ -346,8 +346,14 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         )
         if failure.key == self.summary_key:
             self.downloads.offer(failure)
-            hint = self.downloads.hint(failure)
-            self.query_one(OutputPane).show_failure(failure.message, hint)
+            text, hint = failure.message, self.downloads.hint(failure)
+            if failure.model_id and "is not downloaded" in text:
+                # The hub's message names the model and a command; the hint says what
+                # to do here: each thing once.
+                size = format_size(failure.size_bytes)
+                text = f"{safe_line(failure.model_id)} ({size}) is not downloaded."
+                hint = self.downloads.hint(failure, named=True)
+            self.query_one(OutputPane).show_failure(text, hint)
         elif failure.key == self.translation_key:
             if failure.model_id:
                 # No translator: say why in one line and keep the original alone,

@@ -70,8 +70,9 @@ class ModelDownloads:
         """Whether `d` would start a download now."""
         return self.missing is not None and self.downloading is None and not self._service.offline
 
-    def hint(self, failure: Failure) -> str | None:
-        """One line saying what to do about `failure`."""
+    def hint(self, failure: Failure, *, named: bool = False) -> str | None:
+        """One line saying what to do about `failure`; with `named`, the text before it
+        already names the model and its size."""
         if not failure.model_id:
             return "Press r to try again, or l to pick another language."
         model = safe_line(failure.model_id)
@@ -81,6 +82,8 @@ class ModelDownloads:
                 "machine. Everything else keeps working."
             )
         key = self._keys_for("download") or "d"
+        if named:
+            return f"Press {key} to download it. Everything else keeps working."
         size = format_size(failure.size_bytes)
         return f"Press {key} to download {model} ({size}). Everything else keeps working."
 
