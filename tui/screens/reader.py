@@ -10,6 +10,7 @@ before it is shown, and every notification is plain text, never markup.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -189,7 +190,9 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         if self._notice:
             parts.append(self._notice)
         if self._model_info:
-            parts.extend(p.strip() for p in self._model_info.split("·") if p.strip())
+            # "summarizer · int8 | translator | cpu": each piece is a part that the
+            # status line keeps or leaves out whole.
+            parts.extend(p.strip() for p in re.split(r"[|·]", self._model_info) if p.strip())
         self.query_one(StatusBar).parts = tuple(parts)
 
     def _set_notice(self, notice: str) -> None:
