@@ -354,3 +354,28 @@ async def test_a_missing_model_failure_says_each_thing_once(tmp_path: Path) -> N
         assert text.count(model) == 1 and text.count("1.2 GB") == 1
         assert "precis models pull" not in text and "Press d to download it" in text
     app.service.close()
+
+
+async def test_article_escapes_never_reach_the_screen(tmp_path: Path) -> None:
+    article = Article(
+        title="\x1b]0;pwned\x07Title \x1b[31mred",
+        sections=(
+            Section(
+                0,
+                "",
+                ("Lead \x1b[2J text. \x1b]52;c;aGk=\x07More text here.",),
+                captions=("cap\x1b[1m",),
+            ),
+            Section(1, "Head\x1b[5m", ("Body text.",)),
+        ),
+        dateline="\x1b[7mdate",
+    )
+    app = make_app(tmp_path, article=article)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app)
+        text = screen_text(app)
+        assert "\x1b" not in text and "\x07" not in text
+        assert "Title red" in text and "Lead  text. More text here." in text
+        shown = [str(s.content) for s in reader(app).query_one(OriginalView).query(Static)]
+        assert not any("\x1b" in line for line in shown)
+    app.service.close()

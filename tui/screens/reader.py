@@ -392,9 +392,9 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         partial = message.partial
         pane = self.query_one(OutputPane)
         if partial.key == self.summary_key and pane.state in ("loading", "streaming"):
-            pane.show_partial(partial.text)
+            pane.show_partial(safe_text(partial.text))
         elif partial.key == self.translation_key:
-            paragraphs = tuple(p for p in partial.text.split("\n\n") if p.strip())
+            paragraphs = tuple(p for p in safe_text(partial.text).split("\n\n") if p.strip())
             self.query_one(OriginalView).show_translation(
                 Translation(self.lang_label(partial.key.lang), paragraphs)
             )

@@ -6,6 +6,7 @@ plain `Content`: a "[bold]" in an article is shown as it is, never as markup.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -19,6 +20,7 @@ from textual.widgets import Static
 
 from models.fidelity.flags import Flag, describe
 from models.ingest.article import Section
+from models.sanitize import safe_line, safe_text
 from tui.marks import FLAG_STYLE, Mark, flag_marks, marked, paragraph_offsets
 
 
@@ -65,9 +67,9 @@ class OriginalView(VerticalScroll, can_focus=True):
     ) -> None:
         """Show `section` from the top; `heading` (title, dateline) precedes the lead,
         `notes` (the article's, e.g. "(With input from Xinhua)") follow the text."""
-        self._section = section
-        self._heading = tuple(line for line in heading if line)
-        self._notes = tuple(note for note in notes if note.strip())
+        self._section = _safe_section(section)
+        self._heading = tuple(safe_line(line) for line in heading if line)
+        self._notes = tuple(safe_text(note) for note in notes if note.strip())
         self._source_lang = source_lang
         self._translation = None
         self._marks, self._translated_marks, self._scroll_target = {}, {}, None
@@ -189,6 +191,17 @@ def _per_paragraph(translation: Translation) -> dict[int, tuple[Mark, ...]]:
             if offset <= start < offset + len(paragraph):
                 marks[index] = (*marks.get(index, ()), (start - offset, end - offset, style))
     return marks
+
+
+def _safe_section(section: Section) -> Section:
+    """`section` with terminal escapes and control characters removed (an article may
+    carry them; a terminal would obey them); the title is a single safe line."""
+    paragraphs = tuple(safe_text(p) for p in section.paragraphs)
+    captions = tuple(safe_text(c) for c in section.captions)
+    title = safe_line(section.title)
+    if (title, paragraphs, captions) == (section.title, section.paragraphs, section.captions):
+        return section
+    return dataclasses.replace(section, title=title, paragraphs=paragraphs, captions=captions)
 
 
 class ParagraphPair(Static):
