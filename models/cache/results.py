@@ -284,7 +284,12 @@ class ResultCache:
             self._mem_bytes = 0
             self._touched.clear()
             self._bad.clear()
-        ok, _ = self._write(lambda conn: conn.execute("DELETE FROM results"))
+        def forget(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM results")
+            # The last run's hit rate described entries that are gone now.
+            conn.execute("DELETE FROM meta WHERE name = 'last_run'")
+
+        ok, _ = self._write(forget)
         if ok:
             with self._write_lock, contextlib.suppress(sqlite3.Error):
                 if self._writer is not None:
