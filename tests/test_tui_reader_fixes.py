@@ -379,3 +379,36 @@ async def test_article_escapes_never_reach_the_screen(tmp_path: Path) -> None:
         shown = [str(s.content) for s in reader(app).query_one(OriginalView).query(Static)]
         assert not any("\x1b" in line for line in shown)
     app.service.close()
+
+
+async def test_status_line_shows_the_resolved_device_from_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13 item 11: the status line said "auto" until a model loaded, then "cpu"."""
+    from models.cache.results import ResultCache
+    from models.inference.device import predict_device
+    from models.ingest.sources import read_article
+    from models.service.provider import ModelProvider
+    from models.service.scheduler import PrecisService
+    from tui.app import PrecisApp
+
+    infos: list[str] = []
+    original = ReaderScreen._set_model_info
+
+    def record(self: ReaderScreen, info: str) -> None:
+        infos.append(info)
+        original(self, info)
+
+    monkeypatch.setattr(ReaderScreen, "_set_model_info", record)
+    settings = Settings(summarizer="extractive", device="auto", offline=True)
+    service = PrecisService(
+        read_article(None), ModelProvider(settings), ResultCache(None), source_lang="en"
+    )
+    app = PrecisApp(service, settings, state_path=tmp_path / "s.json")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app)
+        await wait_for(pilot, lambda: bool(infos))
+    service.close()
+    device = predict_device("auto")
+    assert device != "auto"
+    assert all("auto" not in info and info.endswith(device) for info in infos), infos

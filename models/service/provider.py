@@ -12,7 +12,6 @@ Multi-step pairs (German to French) chain two translators through English.
 from __future__ import annotations
 
 import dataclasses
-import sys
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -221,14 +220,11 @@ class ModelProvider:
         (without importing torch for it when nothing has loaded it yet)."""
         for loaded in self._loaded():
             return str(loaded.device)
-        if self.settings.device != "auto" or "torch" in sys.modules:
-            from models.inference.device import resolve_device
+        # Resolved from the start (without importing torch): the status line showed
+        # "auto" until a model loaded, then "cpu".
+        from models.inference.device import predict_device
 
-            try:
-                return resolve_device(self.settings.device)
-            except ModelError:
-                return self.settings.device
-        return "auto"
+        return predict_device(self.settings.device)
 
     def describe_summarizer(self) -> str:
         """E.g. "distilbart-cnn-12-6 · int8 · greedy" (or "extractive")."""
