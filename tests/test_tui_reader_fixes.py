@@ -412,3 +412,15 @@ async def test_status_line_shows_the_resolved_device_from_the_start(
     device = predict_device("auto")
     assert device != "auto"
     assert all("auto" not in info and info.endswith(device) for info in infos), infos
+
+
+async def test_a_search_query_is_shown_as_typed_not_as_markup(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app)
+        await pilot.press("slash", *"[b]zzqq[/b]", "enter")
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: any("no matches" in n.message for n in app._notifications))
+        note = next(n for n in app._notifications if "no matches" in n.message)
+        assert note.message == "[b]zzqq[/b]: no matches" and not note.markup
+    app.service.close()

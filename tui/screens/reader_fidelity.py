@@ -151,7 +151,9 @@ class SupportAndSearch(_Base):
             if links
             else "no sentence of the section is close to it"
         )
-        self.notify(f"Summary sentence {index + 1} of {len(sentences)}: {where}", timeout=4)
+        self.notify(
+            f"Summary sentence {index + 1} of {len(sentences)}: {where}", timeout=4, markup=False
+        )
 
     # -- search ----------------------------------------------------------------------------
 
@@ -184,7 +186,8 @@ class SupportAndSearch(_Base):
         self._match = None
         self.query_one(SearchBar).set_count(describe_matches(self._matches))
         if not self._matches:
-            self.notify(f"{message.query}: no matches", timeout=3)
+            # The query is the user's text: shown as typed, never as markup.
+            self.notify(f"{message.query}: no matches", timeout=3, markup=False)
             return
         self._match = first_from(self._matches, self.section)
         self.query_one(OriginalView).focus()  # so that n and N move between the matches
