@@ -424,3 +424,16 @@ async def test_a_search_query_is_shown_as_typed_not_as_markup(tmp_path: Path) ->
         note = next(n for n in app._notifications if "no matches" in n.message)
         assert note.message == "[b]zzqq[/b]: no matches" and not note.markup
     app.service.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (50, 24)])
+async def test_toasts_never_cover_the_summary(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path, settings=Settings(summarizer="extractive", lang="fr"))
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settled(pilot, app)
+        app.notify("A long enough message to take a few lines of the toast. " * 2)
+        await wait_for(pilot, lambda: any(t.region.area for t in app.screen.query("Toast")))
+        output = reader(app).query_one(OutputPane).region
+        for toast in app.screen.query("Toast"):
+            assert not toast.region.overlaps(output), (toast.region, output)
+    app.service.close()
