@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from models.errors import CacheError, PrecisError
+from models.errors import CacheError, ModelMissingError, PrecisError
 from models.logs import LOG_LEVELS, internal_error, log_path, setup_logging
 from models.sanitize import safe_line, safe_message, safe_text
 from models.settings import Settings, SettingsError, load_settings
@@ -327,11 +327,29 @@ def run_models(argv: Sequence[str]) -> int:
         for model_id in model_commands.pull_targets(args.target, settings):
             from models.service.provider import ModelProvider
 
-            _download_with_progress(ModelProvider(settings), model_id)
+            try:
+                _download_with_progress(ModelProvider(settings), model_id)
+            except ModelMissingError as exc:
+                raise PrecisError(_pull_failed(model_id, exc, settings)) from None
             print(f"precis: {safe_line(model_id)} is ready", file=sys.stderr)
     else:
         print(safe_text(model_commands.remove(args.target, settings)))
     return 0
+
+
+def _pull_failed(model_id: str, exc: ModelMissingError, settings: Settings) -> str:
+    """Why `precis models pull` could not download, without telling the user to run
+    `precis models pull` again (the hub's message for the reader and export does)."""
+    from models.text import format_size
+
+    model = f"{safe_line(model_id)} ({format_size(exc.size_bytes)})"
+    if settings.offline or os.environ.get("HF_HUB_OFFLINE") == "1":
+        why = "precis is offline (--offline, HF_HUB_OFFLINE or [reader] offline)"
+    elif "cannot be reached" in str(exc):
+        why = "huggingface.co cannot be reached"
+    else:
+        return safe_message(exc, limit=1000)
+    return f"cannot download {model}: {why}; run this command on a connected machine"
 
 
 def run_cache(argv: Sequence[str]) -> int:
