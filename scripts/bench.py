@@ -38,6 +38,7 @@ temporary folder: the benchmark never writes into the user's caches.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -193,6 +194,7 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
     import queue
 
     from models.cache.results import ResultCache
+    from models.errors import GenerationError
     from models.service.events import SUMMARY, Failure, Output, OutputKey
     from models.service.provider import ModelProvider
     from models.service.scheduler import PrecisService
@@ -219,8 +221,12 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
     # by wrapping each model's generate(); precis itself is not told.
     for model, fixed in ((summarizer, summary_tokens), (translator, translation_tokens)):
         _fix_new_tokens(model.loaded.model, fixed)
-    summarizer.summarize([WARMUP], settings.length or _short())
-    translator.translate([WARMUP])
+    # Random-weight stand-ins write loops that precis refuses after its retry: that work
+    # is timed like any other, and the failures are counted (`failed_outputs`).
+    with contextlib.suppress(GenerationError):
+        summarizer.summarize([WARMUP], settings.length or _short())
+    with contextlib.suppress(GenerationError):
+        translator.translate([WARMUP])
     rss_loaded_mb = _rss_mb()
     calls = _count_generate_calls()
     article = article_for(args)
@@ -233,6 +239,7 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
     # 1. The reader's first request: show() of section 1 on a cold cache, until its
     #    Output (summary and its translation) arrives.
     first: list[float] = []
+    first_failed = 0
     for run in range(args.passes):
         events: queue.Queue[Any] = queue.Queue()
         service = PrecisService(
@@ -246,8 +253,7 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
                 break
         first.append(time.perf_counter() - started)
         service.close()
-        if isinstance(event, Failure):
-            raise SystemExit(f"precis failed on section 1: {event.message}")
+        first_failed += isinstance(event, Failure)
 
     # 2. The whole article in the background, batched (as prefetch and export run it).
     whole: list[tuple[float, float]] = []
@@ -260,17 +266,18 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
         outputs = service.compute(keys)
         whole.append(_since(clock))
         service.close()
-        failed = [o.message for o in outputs if isinstance(o, Failure)]
-        if failed:
-            raise SystemExit(f"precis failed: {failed[0]}")
     all_calls = list(calls)
+    failed = [o.message for o in outputs if isinstance(o, Failure)]
+    done = [k for k, o in zip(keys, outputs, strict=True) if isinstance(o, Output)]
+    if not done:
+        raise SystemExit(f"precis failed on every section: {failed[0]}")
 
     # 3. Cache hits through the reader's path: show() with prefetch on.
     service = PrecisService(article, provider, cache("all0.sqlite3"), source_lang="en")
     hits = []
     for i in range(args.hits):
         started = time.perf_counter()
-        hit = service.show(keys[i % n])
+        hit = service.show(done[i % len(done)])
         hits.append((time.perf_counter() - started) * 1000)
         assert hit is not None and hit.from_cache
     service.close()
@@ -279,7 +286,7 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
     restarted = []
     for _ in range(max(1, args.hits // (10 * n))):
         service = PrecisService(article, provider, cache("all0.sqlite3"), source_lang="en")
-        for key in keys:
+        for key in done:
             started = time.perf_counter()
             hit = service.show(key)
             restarted.append((time.perf_counter() - started) * 1000)
@@ -297,6 +304,9 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
         "sections": n,
         **_per_section(whole, n),
         "generate_calls": all_calls,
+        "failed_outputs": len(failed),
+        "failed_first_section": first_failed,
+        "failures": sorted(set(failed))[:3],
         "cache_hit_ms_p50": statistics.median(hits),
         "cache_hit_ms_p95": _p95(hits),
         "sqlite_hit_ms_p95": _p95(restarted),
@@ -595,6 +605,7 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
                 "cache_hit_ms_p95": precis["cache_hit_ms_p95"],
                 "sqlite_hit_ms_p95": precis["sqlite_hit_ms_p95"],
                 "engine_notes": precis["engine_notes"],
+                "precis_failed_outputs": precis["failed_outputs"],
                 # The same statistics in CPU seconds of each contender's process (all its
                 # threads): less sensitive to other load on a shared machine.
                 "cpu": {
@@ -684,7 +695,11 @@ def table(s: dict[str, Any], r: dict[str, Any]) -> str:
             f"s/section (CPU {card['cpu_s_per_section']:.2f})"
         )
     for key in sorted(k for k in r if k.startswith("precis/")):
-        lines.append(f"{key}: {r[key]['describe']}; generate calls {r[key]['generate_calls']}")
+        lines.append(
+            f"{key}: {r[key]['describe']}; generate calls (texts, beams, s) "
+            f"{r[key]['generate_calls']}; failed outputs {r[key]['failed_outputs']} "
+            f"{r[key]['failures']}"
+        )
         if r[key]["engine_notes"]:
             lines.append(f"  notes: {r[key]['engine_notes']}")
     if "first_paint_s" in s:
