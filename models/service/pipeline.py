@@ -29,9 +29,9 @@ from models.hub.fingerprint import model_fingerprint
 from models.inference.decoding import model_label
 from models.inference.extractive import covers_whole
 from models.ingest.article import Article, Section
+from models.language_names import language_name
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.service.llm_settings import output_key_part
-from models.language_names import language_name
 from models.service.model_source import ModelSource
 from models.text import format_size
 from models.types import Length, Summarizer, Task, Translator
