@@ -42,7 +42,6 @@ from models.types import Length
 Listener = Callable[[ServiceEvent], None]
 
 
-
 class Priority(enum.IntEnum):
     """Order of work: what is on screen, then what comes next, then the rest."""
 
