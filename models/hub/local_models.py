@@ -100,8 +100,14 @@ def is_local_folder(model: str) -> bool:
     return Path(model).expanduser().is_dir()
 
 
-def resolve(model: str, *, offline: bool, cache_dir: Path | None = None) -> ResolvedModel:
-    """The folder to load `model` from, without touching the network.
+BOTH_FLAGS = "--summarizer/--translator"  # when the role of a model is not known
+
+
+def resolve(
+    model: str, *, offline: bool, cache_dir: Path | None = None, flag: str = BOTH_FLAGS
+) -> ResolvedModel:
+    """The folder to load `model` from, without touching the network. `flag` is the
+    command-line flag that would name a local folder instead (the message names it).
 
     A local folder with a config.json is itself. A hub id resolves to its snapshot in
     the hub cache (revision from `refs/main`). A hub id that is not there raises
@@ -119,7 +125,7 @@ def resolve(model: str, *, offline: bool, cache_dir: Path | None = None) -> Reso
     found = cached(model, cache_dir)
     if found is None:
         raise ModelMissingError(
-            missing_message(model, offline=offline),
+            missing_message(model, offline=offline, flag=flag),
             model_id=model,
             size_bytes=approx_size(model),
         )
@@ -154,11 +160,15 @@ def _complete(snapshot: Path) -> bool:
     return any(SAFETENSORS.match(n) or PYTORCH_BIN.match(n) for n in names)
 
 
-def missing_message(model_id: str, *, offline: bool, reachable: bool = True) -> str:
+def missing_message(
+    model_id: str, *, offline: bool, reachable: bool = True, flag: str = BOTH_FLAGS
+) -> str:
+    """Why `model_id` cannot be used and how to get it; `flag` is the one flag that
+    applies (`--summarizer` or `--translator`), both when the role is not known."""
     size = format_size(approx_size(model_id))
     fix = (
         f"run `precis models pull {model_id}` on a connected machine, "
-        "or pass a local folder with --summarizer/--translator"
+        f"or pass a local folder with {flag}"
     )
     if offline:
         return f"model {model_id} ({size}) is not downloaded and precis is offline: {fix}"
@@ -169,7 +179,7 @@ def missing_message(model_id: str, *, offline: bool, reachable: bool = True) -> 
         )
     return (
         f"model {model_id} ({size}) is not downloaded: run `precis models pull {model_id}`, "
-        "or pass a local folder with --summarizer/--translator"
+        f"or pass a local folder with {flag}"
     )
 
 

@@ -93,7 +93,7 @@ class ModelProvider:
             if self._summarizer is None:
                 from models.inference.seq2seq import Seq2SeqSummarizer
 
-                loaded = self._load(self._resolve(self.settings.summarizer))
+                loaded = self._load(self._resolve(self.settings.summarizer, "--summarizer"))
                 self._summarizer = Seq2SeqSummarizer(loaded, decoding=self.settings.decoding)
             return self._summarizer
 
@@ -126,7 +126,7 @@ class ModelProvider:
             route = self.route(source, target)
             if not route:
                 raise ModelError(f"no translation needed from {source} to {target}")
-            resolved = [self._resolve(spec.model_id) for spec in route]
+            resolved = [self._resolve(spec.model_id, "--translator") for spec in route]
             hops = [self._hop(spec, where) for spec, where in zip(route, resolved, strict=True)]
             built = hops[0] if len(hops) == 1 else ChainedTranslator(hops)
             self._translators[(source, target)] = built
@@ -193,7 +193,14 @@ class ModelProvider:
 
     def require(self, model: ModelSpec | str) -> hub.ResolvedModel:
         """The model on disk, or the ModelMissingError that says how to get it."""
-        return self._resolve(model.model_id if isinstance(model, ModelSpec) else model)
+        model_id = model.model_id if isinstance(model, ModelSpec) else model
+        return self._resolve(model_id, self._flag_for(model_id))
+
+    def _flag_for(self, model_id: str) -> str:
+        """The flag that would replace `model_id` with a local folder."""
+        if model_id == self.settings.summarizer:
+            return "--summarizer"
+        return "--translator"
 
     def download(
         self,
@@ -343,8 +350,8 @@ class ModelProvider:
             return False
         return True
 
-    def _resolve(self, model: str) -> hub.ResolvedModel:
-        return hub.resolve(model, offline=self.offline, cache_dir=self._cache_dir)
+    def _resolve(self, model: str, flag: str = hub.BOTH_FLAGS) -> hub.ResolvedModel:
+        return hub.resolve(model, offline=self.offline, cache_dir=self._cache_dir, flag=flag)
 
     @property
     def engines(self) -> EngineLoader:
