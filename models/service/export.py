@@ -105,7 +105,7 @@ def export_data(
             entry["captions"] = list(section.captions)
         # Fidelity (models.fidelity): spans of the summary the section does not state, and
         # per summary sentence the indexes into `sentences` of the sentences behind it.
-        entry["flags"] = [f.to_dict() for f in summary.flags]
+        entry["flags"] = [{**f.to_dict(), "text": safe_line(f.text)} for f in summary.flags]
         entry["support"] = [list(links) for links in summary.support]
         entry["sentences"] = [
             safe_text(s.text) for s in sentence_spans(section.paragraphs, service.source_lang)
@@ -113,7 +113,9 @@ def export_data(
         if full_translation:
             translated = by_key[OutputKey(section.index, target, TRANSLATION)]
             entry["translation"] = safe_text(translated.text)
-            entry["translation_flags"] = [f.to_dict() for f in translated.flags]
+            entry["translation_flags"] = [
+                {**f.to_dict(), "text": safe_line(f.text)} for f in translated.flags
+            ]
         sections.append(entry)
     return {
         "title": article.title,

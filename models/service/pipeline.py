@@ -27,9 +27,11 @@ from models.errors import (
 from models.fidelity.annotate import Aligned, annotate
 from models.hub.fingerprint import model_fingerprint
 from models.inference.decoding import model_label
+from models.inference.device import device_key
 from models.inference.extractive import covers_whole
 from models.ingest.article import Article, Section
 from models.language_names import language_name
+from models.logs import log
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.service.llm_settings import output_key_part
 from models.service.model_source import ModelSource
@@ -67,13 +69,12 @@ class Pipeline:
         self.cache = cache
         self.source_lang = source_lang
         self.fallback_extractive = fallback_extractive
-        self.computed = 0
         # Texts whose translation kept sentences unchanged, and how many (see _kept_note).
         self._kept_copies: dict[str, int] = {}
         self._model_parts: dict[tuple[str, str], str] = {}  # (kind, lang) -> models' part
+        self._settings_part: str | None = None
         # Where the growing text of an output computed alone goes (see `run`).
         self._partial: Callable[[OutputKey, str], None] | None = None
-        self.from_cache = 0
 
     # -- the top-level key: computable without loading a model ----------------
 
@@ -91,6 +92,13 @@ class Pipeline:
             if key.lang != self.source_lang:
                 parts.append(self._translator_part(self.source_lang, key.lang))
             models = self._model_parts[(key.kind, key.lang)] = "|".join(parts)
+        if self._settings_part is None:  # resolving the device may look for torch: once
+            self._settings_part = (
+                f"{OUTPUT_FORMAT}|dev={device_key(settings.device, settings.quantize)}"
+                + f"|dec={settings.decoding}"
+                + f"|eng={settings.engine}"
+                + output_key_part(settings)
+            )
         return make_key(
             text=section.text,
             task=Task.SUMMARY if key.kind == SUMMARY else Task.TRANSLATION,
@@ -99,9 +107,7 @@ class Pipeline:
             length=key.length,
             model=models,
             revision=None,
-            settings=f"{OUTPUT_FORMAT}|q={settings.quantize}|dev={settings.device}"
-            + f"|dec={settings.decoding}"
-            + output_key_part(settings),
+            settings=self._settings_part,
         )
 
     def forget_models(self) -> None:
@@ -154,9 +160,7 @@ class Pipeline:
                 # One section's degenerate output must not fail the others: each alone.
                 return [out for k in keys for out in self.run([k], cancel, force=force)]
             return [Failure(k, str(exc)) for k in keys]
-        outputs = [o if isinstance(o, Failure) else self._annotated(o) for o in outputs]
-        self.computed += len(outputs)
-        return outputs
+        return [o if isinstance(o, Failure) else self._annotated(o) for o in outputs]
 
     def _translations(
         self, keys: Sequence[OutputKey], cancel: threading.Event, force: bool
@@ -402,6 +406,7 @@ class Pipeline:
             except Exception as exc:
                 # The model libraries' own errors (a tokenizer that cannot decode ids its
                 # model produced, a backend fault) are model failures, not precis bugs.
+                log.warning("%s failed", model.name, exc_info=exc)
                 message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
                 raise ModelError(
                     f"{model.name} failed: {type(exc).__name__}: {message}".rstrip(": ")

@@ -10,7 +10,6 @@ listener the UI turns into messages.
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import heapq
 import itertools
@@ -24,6 +23,7 @@ from models.cache.results import ResultCache
 from models.errors import Cancelled, PrecisError
 from models.ingest.article import Article
 from models.ingest.language import detect_language
+from models.logs import internal_error, log
 from models.service.events import (
     SUMMARY,
     TRANSLATION,
@@ -121,8 +121,10 @@ class PrecisService:
     def _emit(self, event: ServiceEvent) -> None:
         listener = self._listener
         if listener is not None:
-            with contextlib.suppress(Exception):  # a listener bug must not kill the worker
+            try:
                 listener(event)
+            except Exception:  # a listener bug must not kill the worker: keep it in the log
+                log.exception("service listener failed on %s", type(event).__name__)
 
     # -- synchronous answers ----------------------------------------------------
 
@@ -355,10 +357,8 @@ class PrecisService:
                 self._requeue_wanted(batch)
                 continue
             except Exception as exc:  # a bug in a model must not end the worker
-                done = [
-                    Failure(j.key, f"internal error: {exc.__class__.__name__}: {exc}")
-                    for j in batch
-                ]
+                message = internal_error("the service worker", exc)
+                done = [Failure(j.key, message) for j in batch]
             finally:
                 with self._lock:
                     self._running = []
