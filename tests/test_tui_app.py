@@ -756,3 +756,23 @@ async def test_extractive_stand_in_offers_the_summarizer_download(
         await pilot.press("n")
         assert app.screen is screen
     service.close()
+
+
+async def test_cache_warnings_reach_the_reader(tmp_path: Path) -> None:
+    """A cache that cannot be used (here another program's file) is said in the reader,
+    at start and when a new warning comes up during the run (issue 17 item 12)."""
+    foreign = tmp_path / "notes.db"
+    foreign.write_bytes(b"not a database, somebody's notes\n" * 100)
+    settings = Settings(summarizer="extractive", cache_path=foreign)
+    cache = ResultCache(foreign, max_bytes=10_000_000)
+    assert cache.warnings
+    service = PrecisService(
+        read_article(None), ReaderProvider(settings), cache, source_lang="en", prefetch=False
+    )
+    app = PrecisApp(service, settings, state_path=tmp_path / "s.json", export_path=tmp_path / "o")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: any(str(foreign) in n.message for n in app._notifications))
+        cache.warnings.append("cache: the disk is full; outputs are no longer saved")
+        await pilot.press("j")
+        await wait_for(pilot, lambda: any("disk is full" in n.message for n in app._notifications))
+    assert foreign.read_bytes().startswith(b"not a database")

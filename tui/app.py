@@ -9,7 +9,8 @@ thread and are posted to the reader screen as typed messages.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -150,11 +151,10 @@ class PrecisApp(App[None]):
                     severity="warning",
                     markup=False,
                 )
-        warnings = [*self.keymap.problems]
+        warnings = [*self.keymap.problems, *self._new_cache_warnings()]
         if self._state_warning:
             warnings.append(self._state_warning)
-        for warning in warnings:
-            self.notify(warning, severity="warning", timeout=12, markup=False)
+        self._warn(warnings)
         self.service.set_listener(self._on_service_event)
 
     def on_unmount(self) -> None:
@@ -163,7 +163,25 @@ class PrecisApp(App[None]):
 
     # -- service events (called on the service's worker thread) --------------------
 
+    def _new_cache_warnings(self) -> list[str]:
+        """Cache warnings not shown yet (a disk that filled, a file moved aside)."""
+        shown = getattr(self, "_cache_warnings_shown", 0)
+        warnings = list(self.service.cache.warnings[shown:])
+        self._cache_warnings_shown = shown + len(warnings)
+        return warnings
+
+    def _warn(self, warnings: Sequence[str]) -> None:
+        for warning in warnings:
+            self.notify(safe_line(warning), severity="warning", timeout=12, markup=False)
+
     def _on_service_event(self, event: ServiceEvent) -> None:
+        new_warnings = self._new_cache_warnings()
+        if new_warnings and self._reader.is_running:
+            if threading.get_ident() == self._thread_id:
+                self._warn(new_warnings)
+            else:
+                with contextlib.suppress(RuntimeError):  # the loop closed as the app exited
+                    self.call_from_thread(self._warn, new_warnings)
         message = to_message(event)
         if message is None or not self._reader.is_running:
             return

@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from models.sanitize import safe_line
 from models.text import format_size
 
 
@@ -30,7 +31,9 @@ class ConfirmDownload(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         size = format_size(self.size_bytes)
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(Content(f"Download {self.model_id} ({size})?"), id="confirm-question")
+            yield Static(
+                Content(f"Download {safe_line(self.model_id)} ({size})?"), id="confirm-question"
+            )
             yield Static(
                 Content("It is stored in the Hugging Face cache and used offline afterwards."),
                 classes="dim",
