@@ -141,7 +141,7 @@ def _build_bart(folder: Path) -> Path:
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(CORPUS, vocab_size=600, min_frequency=1, special_tokens=specials)
     merges = json.loads(bpe._tokenizer.to_str())["model"]["merges"]
-    # v5 takes vocab= and merges= (vocab_file= is silently ignored, see STACK.md).
+    # v5 takes vocab= and merges= (vocab_file= is silently ignored: a 4-token vocabulary, no error).
     tokenizer = BartTokenizer(
         vocab=bpe.get_vocab(),
         merges=[tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in merges],

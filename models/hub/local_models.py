@@ -2,7 +2,7 @@
 
 The hub client is built for a connected machine: a missing model with no network
 costs ~23 s of retries, a cached one with the network down can take minutes to load,
-and a server that never answers hangs `from_pretrained` for good (see STACK.md). So
+and a server that never answers hangs `from_pretrained` for good (measured: over 20 min). So
 precis never lets the hub client decide. It resolves a model to a folder on disk
 itself (a local folder, or a snapshot in the hub cache), loads only from that folder,
 and downloads only when asked (`models.hub.download`: a 3-second reachability probe,

@@ -3,7 +3,7 @@
 CTranslate2 is an inference runtime made for exactly these encoder-decoder models
 (Argos Translate and faster-whisper use it): on CPU its int8 beam search is several
 times faster than transformers' batched beam search, and a converted distilbart
-loads in a fraction of a second at a quarter of the memory (STACK.md).
+loads in a fraction of a second at a quarter of the memory (scripts/bench.py measures both).
 
 Everything around the runtime stays precis' own and shared with transformers:
 the same tokenizer object (with its `>>xx<<` prefix and `src_lang`), sentence

@@ -7,7 +7,7 @@ with a clear message, not a silent fall back to the CPU.
 
 Precision choices (`precision_for`):
 - cpu: float32; with `quantize`, dynamic int8 on every Linear layer (2-4x faster
-  on CPU, STACK.md, at a small quality cost, and about the same memory as fp16).
+  on CPU in scripts/bench_seq2seq.py, at a small quality cost, about the memory of fp16).
 - cuda: bfloat16 where the GPU supports it (Ampere and newer): same exponent
   range as fp32, so no overflow in BART's attention; float16 otherwise.
   `quantize` is ignored: dynamic quantization is a CPU-only kernel.

@@ -1,7 +1,7 @@
 """A disk cache of dynamically int8-quantized models, so the second load is cheap.
 
 Quantizing on every start costs seconds and, worse, memory: the float32 model
-must be fully built before its Linear layers are swapped for int8 ones (STACK.md:
+must be fully built before its Linear layers are swapped for int8 ones (measured:
 distilbart peaks at 2.9 GB to settle at 1.4 GB). After the first quantization
 this module writes what `quantize_dynamic` produced to one safetensors file (no
 pickle): each quantized Linear's int8 weight with its scale and zero point (and

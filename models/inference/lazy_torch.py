@@ -1,7 +1,7 @@
 """The one place that imports torch and transformers, and only when asked.
 
 `import torch` costs ~1.2 s and `import transformers` ~0.5 s more on the
-project's machines (STACK.md); the reader must show an article before any model
+2-core machines we measure on; the reader must show an article before any model
 is needed, so nothing in `models/` imports them at module level. Every other
 module asks for them through these functions, which also silence what
 transformers would print on stderr (progress bars, advice) because that text
