@@ -3,8 +3,9 @@
 Real checkpoints cannot be downloaded here, so real-size models are built with
 random weights in the exact distilbart-cnn-12-6 and opus-mt-en-de shapes
 (d_model, layers, heads, ffn and vocabulary of the real configs), saved as
-safetensors and loaded back through `ModelLoader`, the path precis uses. Generation is forced to `--new-tokens` tokens (random weights
-stop at arbitrary points) from a `--section-tokens`-token section.
+safetensors and loaded back through `ModelLoader`, the path precis uses.
+Generation is forced to `--new-tokens` tokens (random weights stop at arbitrary
+points) from a `--section-tokens`-token section.
 
     python scripts/bench_seq2seq.py [--device cpu] [--real] [--reps 2] [--out DIR]
 """
