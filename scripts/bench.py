@@ -269,13 +269,11 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
     all_calls = list(calls)
     failed = [o.message for o in outputs if isinstance(o, Failure)]
     done = [k for k, o in zip(keys, outputs, strict=True) if isinstance(o, Output)]
-    if not done:
-        raise SystemExit(f"precis failed on every section: {failed[0]}")
 
     # 3. Cache hits through the reader's path: show() with prefetch on.
     service = PrecisService(article, provider, cache("all0.sqlite3"), source_lang="en")
     hits = []
-    for i in range(args.hits):
+    for i in range(args.hits if done else 0):
         started = time.perf_counter()
         hit = service.show(done[i % len(done)])
         hits.append((time.perf_counter() - started) * 1000)
@@ -283,8 +281,8 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
     service.close()
     # 4. After a restart: a new cache object on the same file (its memory layer empty),
     #    each key's first show() answered from SQLite.
-    restarted = []
-    for _ in range(max(1, args.hits // (10 * n))):
+    restarted: list[float] = []
+    for _ in range(max(1, args.hits // (10 * n)) if done else 0):
         service = PrecisService(article, provider, cache("all0.sqlite3"), source_lang="en")
         for key in done:
             started = time.perf_counter()
@@ -307,11 +305,11 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
         "failed_outputs": len(failed),
         "failed_first_section": first_failed,
         "failures": sorted(set(failed))[:3],
-        "cache_hit_ms_p50": statistics.median(hits),
-        "cache_hit_ms_p95": _p95(hits),
-        "sqlite_hit_ms_p95": _p95(restarted),
+        "cache_hit_ms_p50": statistics.median(hits) if hits else None,
+        "cache_hit_ms_p95": _p95(hits) if hits else None,
+        "sqlite_hit_ms_p95": _p95(restarted) if restarted else None,
         "sqlite_hits": len(restarted),
-        "output_words_mean": statistics.mean(words),
+        "output_words_mean": statistics.mean(words) if words else 0,
         "rss_loaded_mb": rss_loaded_mb,
         **_memory(args.device),
     }
@@ -456,7 +454,17 @@ PARTS = {
 
 
 def run_part(name: str, args: argparse.Namespace, **extra: str) -> dict[str, Any]:
-    """Run one contender in a fresh process and return what it measured."""
+    """Run one contender in a fresh process and return what it measured (also kept in
+    `args.partial`, so a run cut short still leaves what it measured)."""
+    result = _run_part(name, args, **extra)
+    partial = getattr(args, "partial", None)
+    if partial is not None:
+        with partial.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"part": name, **extra, "result": result}) + "\n")
+    return result
+
+
+def _run_part(name: str, args: argparse.Namespace, **extra: str) -> dict[str, Any]:
     script = "bench_ct2.py" if name.startswith("ct2") else "bench.py"
     command = [sys.executable, str(ROOT / "scripts" / script), "--part", name]
     command += ["--device", args.device, "--passes", str(args.passes), "--hits", str(args.hits)]
@@ -536,6 +544,8 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     _folders(args)  # built once, before anything is timed
     root = Path(tempfile.mkdtemp(prefix="precis-bench-"))
     args.env = isolated_env(root)
+    args.partial = root / "parts.jsonl"
+    print(f"bench: temporary caches and per-part results in {root}", file=sys.stderr)
     engines = [e for e in args.engines.split(",") if e]
     decodings = [d for d in args.decodings.split(",") if d]
     if "ctranslate2" in engines and not _ct2_installed():
@@ -546,7 +556,14 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_reader and args.device == "cpu":
         # First: the first runs (int8 / converted caches still empty), then the same
         # with those caches filled. Everything after loads from the filled caches.
-        r["reader"] = {engine: bench_reader.cold_starts(args, engine, root) for engine in engines}
+        r["reader"] = {}
+        for engine in engines:
+            r["reader"][engine] = bench_reader.cold_starts(args, engine, root)
+            with args.partial.open("a", encoding="utf-8") as out:
+                out.write(
+                    json.dumps({"part": "reader", "engine": engine, "result": r["reader"][engine]})
+                    + "\n"
+                )
     if not args.no_naive and not args.no_card:
         r["naive/card"] = run_part("naive", args, decoding="card")
     for decoding in decodings:
