@@ -99,3 +99,24 @@ def test_outputs_are_keyed_on_the_resolved_device_not_the_setting(
     monkeypatch.delitem(__import__("sys").modules, "torch", raising=False)
     assert device.predict_device("auto") == "cuda"
     assert summary_key(settings, tmp_path) != on_cpu
+
+
+def test_outputs_name_the_engine_that_makes_them_not_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With engine = "auto", outputs CTranslate2 would make are never served where
+    transformers runs (no ctranslate2 wheel, or its model cache switched off)."""
+    from models.inference import engines
+
+    settings = Settings(summarizer=MODEL, engine="auto", cache_path=tmp_path / "c.db")
+    monkeypatch.setenv("PRECIS_CT2_CACHE", str(tmp_path / "ct2"))
+    monkeypatch.setattr(engines, "ct2_installed", lambda: True)
+    with_ct2 = summary_key(settings, tmp_path)
+    assert with_ct2 == summary_key(settings.replace(engine="ctranslate2"), tmp_path)
+    monkeypatch.setattr(engines, "ct2_installed", lambda: False)
+    without = summary_key(settings, tmp_path)
+    assert without != with_ct2
+    assert without == summary_key(settings.replace(engine="transformers"), tmp_path)
+    monkeypatch.setattr(engines, "ct2_installed", lambda: True)
+    monkeypatch.setenv("PRECIS_CT2_CACHE", "off")
+    assert summary_key(settings, tmp_path) == without

@@ -69,6 +69,22 @@ def choose(setting: str, device: str, *, cache_on: bool = True) -> tuple[str, st
     return CTRANSLATE2, None
 
 
+def expected_engine(setting: str, device_setting: str) -> str:
+    """The engine outputs will come from, decided without importing torch or loading a
+    model: what output cache keys name, so that "auto" never mixes the two engines'
+    outputs (a conversion that fails at load time still falls back to transformers)."""
+    from models.inference import ct2_convert
+    from models.inference.device import predict_device
+
+    try:
+        engine, _ = choose(
+            setting, predict_device(device_setting), cache_on=ct2_convert.default_dir() is not None
+        )
+    except ModelError:
+        return setting
+    return engine
+
+
 def resolve_device(setting: str) -> str:
     """`device` resolved, without importing torch where CTranslate2 can tell: "auto"
     on a machine with no CUDA device (as CTranslate2 sees it) and no Apple GPU is cpu."""

@@ -28,6 +28,7 @@ from models.fidelity.annotate import Aligned, annotate
 from models.hub.fingerprint import model_fingerprint
 from models.inference.decoding import model_label
 from models.inference.device import device_key
+from models.inference.engines import expected_engine
 from models.inference.extractive import covers_whole
 from models.ingest.article import Article, Section
 from models.language_names import language_name
@@ -96,7 +97,7 @@ class Pipeline:
             self._settings_part = (
                 f"{OUTPUT_FORMAT}|dev={device_key(settings.device, settings.quantize)}"
                 + f"|dec={settings.decoding}"
-                + f"|eng={settings.engine}"
+                + f"|eng={expected_engine(settings.engine, settings.device)}"
                 + output_key_part(settings)
             )
         return make_key(
