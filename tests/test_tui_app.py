@@ -154,6 +154,9 @@ async def settled(pilot: Pilot, app: PrecisApp) -> None:
     await wait_for(pilot, lambda: pane(app).state in ("output", "failure"))
     await wait_for(pilot, lambda: reader(app).query_one(StatusBar).activity == "")
     await wait_for(pilot, lambda: reader(app).query_one(OriginalView).settled)
+    # The ready marks are read from the cache by a worker: wait for it and its message.
+    await wait_for(pilot, lambda: all(w.is_finished for w in app.workers if w.group == "marks"))
+    await pilot.pause()
 
 
 def notice(app: PrecisApp) -> str:
