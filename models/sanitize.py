@@ -14,6 +14,11 @@ printed raw, so every such string passes through `safe_text` (multi-line text) o
 - `safe_line` does the same, then also removes bidi embeddings, overrides and isolates
   and zero-width characters (they reorder or hide the rest of a line and shift borders
   in fixed-width layouts), and turns any line or paragraph break into a space.
+- `safe_model_text` is `safe_text` plus the removal of bidi embeddings, overrides and
+  isolates, for what a model writes: the service cleans each output once, before it
+  checks, caches and hands it out, so the offsets of its flags index the text shown.
+  The marks (LRM, RLM, ALM) and the joiners (ZWJ, ZWNJ) stay: Arabic, Persian, Indic
+  scripts and emoji need them.
 
 Neither function interprets markup: Rich/Textual markup is a separate concern, handled
 where text is shown (as plain `Content`, never parsed markup).
@@ -44,6 +49,9 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BIDI_AND_INVISIBLE = re.compile(
     r"[\u202a-\u202e\u2066-\u2069\u061c\u200b-\u200f\u2060-\u2064\ufeff]"
 )
+# Explicit directional formatting: embeddings and overrides (U+202A-U+202E) and isolates
+# (U+2066-U+2069). Plain prose has no use for them; they reorder what follows them.
+_BIDI_FORMATTING = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 # Line and paragraph breaks of any kind, for single-line fields.
 _LINE_BREAK = re.compile(r"[\n\t\u2028\u2029\x85]+")
 
@@ -57,6 +65,14 @@ def safe_text(text: str) -> str:
     text = _ESCAPE_SEQUENCE.sub("", text)
     text = _CONTROL.sub("", text)
     return _SURROGATE.sub("\ufffd", text)
+
+
+def safe_model_text(text: str) -> str:
+    """`text` written by a model, made safe to store, check and show: `safe_text`, then
+    bidi embeddings, overrides and isolates removed. Idempotent, and `safe_text` leaves
+    its result unchanged, so flags computed on it keep their offsets wherever it is shown.
+    """
+    return _BIDI_FORMATTING.sub("", safe_text(text))
 
 
 def safe_line(text: str) -> str:

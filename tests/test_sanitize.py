@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.sanitize import safe_line, safe_message, safe_text
+from models.sanitize import safe_line, safe_message, safe_model_text, safe_text
 
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"
 TITLE = "\x1b]0;owned\x1b\\"
@@ -71,3 +71,25 @@ def test_every_control_character_is_removed() -> None:
     assert safe_line(f"a{controls}\t\nb") == "a b"
     for code in codes:
         assert safe_text(f"a{chr(code)}b") == "ab", hex(code)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (f"{OSC52}said \u202eevil\u202c and \u2067x\u2069", "said evil and x"),
+        (f"{CLEAR}two\n\nparagraphs\tkept", "two\n\nparagraphs\tkept"),
+        # Marks and joiners are part of the writing: Hebrew, Persian, emoji.
+        ("\u05e9\u05dc\u05d5\u05dd\u200f 3", "\u05e9\u05dc\u05d5\u05dd\u200f 3"),
+        (
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+        ),
+        ("\U0001f469\u200d\U0001f52c", "\U0001f469\u200d\U0001f52c"),
+    ],
+)
+def test_safe_model_text(raw: str, clean: str) -> None:
+    assert safe_model_text(raw) == clean
+    # Idempotent, and what the reader and the export apply leaves it as it is: flags
+    # computed on it keep their offsets.
+    assert safe_model_text(clean) == clean
+    assert safe_text(clean) == clean

@@ -33,13 +33,17 @@ from models.inference.extractive import covers_whole
 from models.ingest.article import Article, Section
 from models.language_names import language_name
 from models.logs import log
+from models.sanitize import safe_model_text
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.service.llm_settings import output_key_part
 from models.service.model_source import ModelSource
 from models.text import format_size
 from models.types import Length, Summarizer, Task, Translator
 
-OUTPUT_FORMAT = "output-v2"  # v2: outputs carry fidelity flags and support links
+# v2: outputs carry fidelity flags and support links. v3: output text is cleaned of
+# escapes, controls and bidi overrides before it is checked and stored, so a flag's
+# offsets index the text shown; v2 outputs hold raw text and are not read again.
+OUTPUT_FORMAT = "output-v3"
 PIVOT = "en"
 
 
@@ -74,12 +78,18 @@ class Pipeline:
         self._kept_copies: dict[str, int] = {}
         self._model_parts: dict[tuple[str, str], str] = {}  # (kind, lang) -> models' part
         self._settings_part: str | None = None
+        # Hashing a section for its key costs more than the lookup: once per key, until
+        # the models change (forget_models).
+        self._output_keys: dict[OutputKey, str] = {}
         # Where the growing text of an output computed alone goes (see `run`).
         self._partial: Callable[[OutputKey, str], None] | None = None
 
     # -- the top-level key: computable without loading a model ----------------
 
     def output_cache_key(self, key: OutputKey) -> str:
+        known = self._output_keys.get(key)
+        if known is not None:
+            return known
         section = self.article.sections[key.section]
         settings = self.provider.settings
         # Fingerprints read the disk: once per session and (kind, language), so that a
@@ -100,7 +110,7 @@ class Pipeline:
                 + f"|eng={expected_engine(settings.engine, settings.device)}"
                 + output_key_part(settings)
             )
-        return make_key(
+        made = self._output_keys[key] = make_key(
             text=section.text,
             task=Task.SUMMARY if key.kind == SUMMARY else Task.TRANSLATION,
             source_lang=self.source_lang,
@@ -110,10 +120,12 @@ class Pipeline:
             revision=None,
             settings=self._settings_part,
         )
+        return made
 
     def forget_models(self) -> None:
         """Read the models' fingerprints again (a model was downloaded or removed)."""
         self._model_parts.clear()
+        self._output_keys.clear()
 
     def _translator_part(self, source: str, target: str) -> str:
         try:
@@ -476,5 +488,8 @@ def _kept_note(kept: int | None) -> str | None:
 
 
 def _paragraphs(text: str) -> tuple[str, ...]:
+    """A model's text as an output's paragraphs, cleaned (models.sanitize) once here,
+    before flags and support links are computed on it and before it is cached."""
+    text = safe_model_text(text)
     parts = tuple(p.strip() for p in text.split("\n\n") if p.strip())
     return parts or (text.strip(),)
