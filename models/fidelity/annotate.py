@@ -55,9 +55,15 @@ def annotate(
             return (), ()
         flags = check_translation(text, source, lang=lang, source_lang=source_lang)
         return tuple(flags), ()
-    flags = check_summary(text, source, lang=lang, source_lang=source_lang)
     summary = [s.text for s in sentence_spans(paragraphs, lang)]
     sources = [s.text for s in sentence_spans(source_paragraphs, source_lang)]
+    if lang == source_lang and aligned is None:
+        copied = verbatim_links(summary, sources)
+        if copied is not None:
+            # Every sentence is the section's own: nothing in it can be new, and where
+            # it came from is known exactly (an extractive summary, or a model copying).
+            return (), copied
+    flags = check_summary(text, source, lang=lang, source_lang=source_lang)
     if aligned is not None:
         before = [s.text for s in sentence_spans(aligned.summary, aligned.lang)]
         if len(before) == len(summary):
@@ -68,11 +74,29 @@ def annotate(
     return tuple(flags), tuple(tuple(link) for link in links)
 
 
+def verbatim_links(summary: Sequence[str], sources: Sequence[str]) -> Support | None:
+    """Each summary sentence's place in `sources` when every one of them is a source
+    sentence word for word (whitespace aside); None as soon as one is not."""
+    where: dict[str, int] = {}
+    for index, sentence in enumerate(sources):
+        where.setdefault(" ".join(sentence.split()), index)
+    links = []
+    for sentence in summary:
+        found = where.get(" ".join(sentence.split()))
+        if found is None:
+            return None
+        links.append((found,))
+    return tuple(links)
+
+
 def _aligned_links(
     before: Sequence[str], aligned: Aligned, source_paragraphs: tuple[str, ...], source_lang: str
 ) -> Support | None:
     if aligned.source is None:  # the summary before translation is in the section's language
         sources = [s.text for s in sentence_spans(source_paragraphs, source_lang)]
+        copied = verbatim_links(before, sources)
+        if copied is not None:
+            return copied
         links = support_links(before, sources, lang=source_lang, source_lang=source_lang)
         return tuple(tuple(link) for link in links)
     pivot = sentence_spans(aligned.source, aligned.lang)

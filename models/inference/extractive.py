@@ -32,6 +32,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from models.errors import Cancelled
 from models.inference.credits import is_credit
@@ -104,6 +105,13 @@ def section_sentences(text: str, lang: str = "en") -> list[str]:
     single line breaks are hard wraps inside a sentence and become a space (nothing
     for Chinese and Japanese, which write no spaces).
     """
+    return list(_sentences(text, lang))
+
+
+@lru_cache(maxsize=64)
+def _sentences(text: str, lang: str) -> tuple[str, ...]:
+    # Cached: the pipeline asks whether a summary would be the whole section, then
+    # summarizes the same text.
     # Korean is "CJK" to models.text but puts spaces between words.
     wrap = "" if is_cjk(lang) and not lang.lower().startswith("ko") else " "
     sentences: list[str] = []
@@ -111,7 +119,7 @@ def section_sentences(text: str, lang: str = "en") -> list[str]:
         paragraph = _LINE_BREAK.sub(wrap, paragraph.strip())
         if paragraph:
             sentences.extend(split_sentences(paragraph, lang))
-    return sentences
+    return tuple(sentences)
 
 
 def _covers(sentences: Sequence[str], length: Length) -> bool:

@@ -36,7 +36,7 @@ from models.logs import log
 from models.sanitize import safe_model_text
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from models.service.llm_settings import output_key_part
-from models.service.model_source import ModelSource
+from models.service.model_source import EngineAware, ModelSource
 from models.text import format_size
 from models.types import Length, Summarizer, Task, Translator
 
@@ -97,7 +97,8 @@ class Pipeline:
         models = self._model_parts.get((key.kind, key.lang))
         if models is None:
             fingerprint = model_fingerprint(settings.summarizer)
-            parts = [f"summarizer={settings.summarizer}@{fingerprint}"]
+            mark = self._engine_mark(settings.summarizer)
+            parts = [f"summarizer={settings.summarizer}@{fingerprint}{mark}"]
             if key.kind == SUMMARY and self.source_lang != PIVOT:
                 parts.append(self._translator_part(self.source_lang, PIVOT))
             if key.lang != self.source_lang:
@@ -132,7 +133,13 @@ class Pipeline:
             spec = self.provider.translator_id(source, target)
         except PrecisError:
             spec = "none"
-        return f"{source}>{target}={spec}@{model_fingerprint(spec)}"
+        return f"{source}>{target}={spec}@{model_fingerprint(spec)}{self._engine_mark(spec)}"
+
+    def _engine_mark(self, spec: str) -> str:
+        # "" unless a model of `spec` runs on transformers although `eng=` names
+        # CTranslate2 (a failed conversion; the service forgets these parts when one
+        # falls back mid-run), so its outputs are never cached as the other engine's.
+        return self.provider.engine_mark(spec) if isinstance(self.provider, EngineAware) else ""
 
     def lookup(self, key: OutputKey) -> Output | None:
         """The finished output from the cache, or None. Never computes."""
@@ -459,6 +466,8 @@ class Pipeline:
             source_lang=self.source_lang,
             aligned=aligned,
         )
+        if flags == out.flags and support == out.support:
+            return out  # nothing to add (checked before, or nothing found): no copy
         return replace(out, flags=flags, support=support)
 
 
