@@ -187,7 +187,10 @@ async def test_first_screen_shows_sections_text_and_status(tmp_path: Path) -> No
     article = app.service.article
     async with app.run_test(size=(120, 40)) as pilot:
         sections = reader(app).query_one(SectionList)
-        assert sections.option_count == len(article.sections)
+        # The Brief first, then the sections; the first section is on screen.
+        assert sections.option_count == len(article.sections) + 1
+        assert str(sections.get_option_at_index(0).prompt).strip() == "Brief"
+        assert sections.highlighted_section == 0 and not reader(app).brief
         shown = await original_text(pilot, app)
         assert article.title in shown
         assert article.sections[0].paragraphs[0] in shown
@@ -256,12 +259,14 @@ async def test_j_k_and_arrows_move_between_sections(tmp_path: Path) -> None:
         assert pane(app).body_text == app.service.peek(screen.summary_key).text
         await pilot.press("j", "j", "k")
         assert screen.section == 2
-        await pilot.press("k", "k", "k")  # stops at the lead
-        assert screen.section == 0
+        await pilot.press("k", "k")
+        assert screen.section == 0 and not screen.brief
         assert article.title in await original_text(pilot, app)
+        await pilot.press("k", "k")  # above the lead is the Brief, and nothing above it
+        assert screen.brief and screen.section == 0
         assert screen.focused is screen.query_one(SectionList)
-        await pilot.press("down", "down")
-        assert screen.section == 2
+        await pilot.press("down", "down", "down")
+        assert screen.section == 2 and not screen.brief
         await pilot.press("up")
         assert screen.section == 1
         for _ in range(len(article.sections) + 2):

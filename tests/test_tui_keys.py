@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 
 from tui.app import PrecisApp
 from tui.widgets import SectionList
+from tui.widgets.section_list import BRIEF
 
 
 async def burst(pilot: Pilot, app: PrecisApp, *keys: str) -> None:
@@ -37,11 +38,13 @@ async def test_a_burst_of_j_moves_one_section_per_press(tmp_path: Path) -> None:
         await settled(pilot, app)
         await burst(pilot, app, "j", "j", "j")
         assert screen.section == 3
-        assert screen.query_one(SectionList).highlighted == 3
+        assert screen.query_one(SectionList).highlighted_section == 3
+        # Four steps up from section 3: the Brief, the first entry, and no further.
         await burst(pilot, app, "k", "k", "k", "k", "k")
-        assert screen.section == 0
+        assert screen.brief and screen.section == 0  # the section read last stays known
+        assert screen.query_one(SectionList).highlighted_section is BRIEF
         await burst(pilot, app, "j", "j", "j", "k")
-        assert screen.section == 2
+        assert screen.section == 1 and not screen.brief
     app.service.close()
 
 
@@ -52,8 +55,8 @@ async def test_a_burst_of_downs_moves_one_section_per_press(tmp_path: Path) -> N
         await settled(pilot, app)
         await burst(pilot, app, "down", "down", "down")
         assert screen.section == 3
-        assert screen.query_one(SectionList).highlighted == 3
+        assert screen.query_one(SectionList).highlighted_section == 3
         await burst(pilot, app, "up", "j", "down", "k", "k")
         assert screen.section == 2
-        assert screen.query_one(SectionList).highlighted == 2
+        assert screen.query_one(SectionList).highlighted_section == 2
     app.service.close()

@@ -11,6 +11,7 @@ behind it; its flags are checked against the section summaries it was made from.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from models.errors import PrecisError
@@ -21,12 +22,27 @@ from models.types import Length
 
 BRIEF_TITLE = "Brief"
 
+Progress = Callable[[str], None]
+"""Told, in a few words, how far the brief has come ("section summaries 4 of 12")."""
+
 
 def _summary_keys(service: PrecisService, length: Length) -> list[OutputKey]:
     return [
         OutputKey(i, service.source_lang, SUMMARY, length)
         for i in range(len(service.article.sections))
     ]
+
+
+def _cached_summaries(service: PrecisService, length: Length) -> list[Output] | None:
+    """Every section summary of `length` if all are cached; stops at the first that is
+    not (a long article's marks ask this of every view)."""
+    summaries = []
+    for key in _summary_keys(service, length):
+        summary = service.peek(key)
+        if summary is None:
+            return None
+        summaries.append(summary)
+    return summaries
 
 
 def _brief_service(service: PrecisService, summaries: list[Output]) -> PrecisService:
@@ -42,14 +58,21 @@ def _brief_service(service: PrecisService, summaries: list[Output]) -> PrecisSer
 
 def peek_brief(service: PrecisService, lang: str, length: Length) -> Output | None:
     """The brief if it and every section summary it needs are cached; never computes."""
-    summaries = [service.peek(key) for key in _summary_keys(service, length)]
-    if not all(summaries):
+    summaries = _cached_summaries(service, length)
+    if summaries is None:
         return None
-    brief = _brief_service(service, [s for s in summaries if s is not None])
+    brief = _brief_service(service, summaries)
     try:
         return brief.peek(OutputKey(0, lang, SUMMARY, length))
     finally:
         brief.close()
+
+
+def brief_sources(service: PrecisService, length: Length) -> tuple[str, ...] | None:
+    """The section summaries a brief of `length` is made from, one per section, if
+    they are all cached: the brief's support links point into them."""
+    summaries = _cached_summaries(service, length)
+    return None if summaries is None else tuple(s.text for s in summaries)
 
 
 def make_brief(
@@ -57,10 +80,23 @@ def make_brief(
     lang: str,
     length: Length,
     cancel: threading.Event | None = None,
+    on_progress: Progress | None = None,
 ) -> Output | Failure:
     """The brief in `lang`: section summaries first (cached or computed), then their
-    summary. Blocks; raises `Cancelled` when `cancel` is set."""
-    results = service.compute(_summary_keys(service, length), cancel)
+    summary. Blocks; raises `Cancelled` when `cancel` is set. `on_progress` hears how
+    many section summaries are done, a batch at a time, then that the brief is written."""
+    keys = _summary_keys(service, length)
+    results: list[Output | Failure] = []
+    step = max(service.batch_size, 1)
+    for start in range(0, len(keys), step):
+        if on_progress is not None:
+            on_progress(f"section summaries {start} of {len(keys)}")
+        # A batch at a time, so that progress can be told; the service batches as many.
+        results.extend(service.compute(keys[start : start + step], cancel))
+        if any(isinstance(r, Failure) for r in results[start:]):
+            break  # the brief cannot be made: say so now, not after every section
+    if on_progress is not None:
+        on_progress("writing the brief")
     failed = [r for r in results if isinstance(r, Failure)]
     key = OutputKey(0, lang, SUMMARY, length)
     if failed:

@@ -46,6 +46,7 @@ from tui.state import ReaderState
 from tui.widgets import OriginalView, OutputPane, SectionList, StatusBar, Translation
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.search_bar import SearchBar
+from tui.widgets.section_list import BRIEF
 
 if TYPE_CHECKING:
     from models.service.scheduler import PrecisService
@@ -61,8 +62,9 @@ def default_export_dir() -> Path:
 
 
 def sanitized(output: Output) -> Output:
-    """`output` with its text safe to show; flagged spans are dropped when removing
-    control characters moved their offsets."""
+    """`output` with its text safe to show. The service cleans every model output before
+    it checks and caches it (models.service.pipeline), so this changes nothing there and
+    the flags stay; only text cleaned here (none the service makes) loses its flags."""
     paragraphs = tuple(safe_text(p) for p in output.paragraphs)
     if paragraphs == output.paragraphs:
         return output
@@ -74,8 +76,12 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = READER_BINDINGS
 
-    section: reactive[int] = reactive(0, init=False)
-    """Index of the section on screen."""
+    section: reactive[int] = reactive(0, init=False, always_update=True)
+    """Index of the section on screen, or last on screen while the Brief is. Setting it,
+    even to the same index, shows that section (and leaves the Brief)."""
+
+    brief: reactive[bool] = reactive(False, init=False)
+    """Whether the Brief, the first entry of the section list, is on screen."""
 
     lang: reactive[str] = reactive("", init=False)
     """Target language code; the service's source language means "original"."""
@@ -92,6 +98,7 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         *,
         lang: str,
         length: Length,
+        section: int = 0,
         previous_lang: str | None = None,
         on_change: Callable[[ReaderState], None] | None = None,
         keys_for: KeysFor | None = None,
@@ -104,6 +111,8 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         self.source_lang = service.source_lang
         self.set_reactive(ReaderScreen.lang, lang)
         self.set_reactive(ReaderScreen.length, length)
+        if 0 <= section < len(self.article.sections):  # a remembered one may be gone
+            self.set_reactive(ReaderScreen.section, section)
         self.previous_lang = previous_lang
         self._on_change = on_change
         self._keys_for = keys_for or (lambda _binding_id: "")
@@ -137,7 +146,7 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         self._show_original()
         self._update_status()
         sections = self.query_one(SectionList)
-        sections.move_to(self.section)
+        sections.move_to(BRIEF if self.brief else self.section)
         sections.focus()
         # Paint the text first; asking the service may touch the cache and models.
         self.call_after_refresh(self._after_first_paint)
@@ -158,9 +167,13 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
 
     @property
     def translation_key(self) -> OutputKey | None:
-        if not self.bilingual:
+        if not self.bilingual or self.brief:
             return None
         return OutputKey(self.section, self.lang, TRANSLATION)
+
+    def _on_screen(self, key: OutputKey) -> bool:
+        """Whether `key`'s output belongs on screen now (a section's, not the Brief)."""
+        return not self.brief and key in (self.summary_key, self.translation_key)
 
     def lang_label(self, code: str) -> str:
         if code == self.source_lang:
@@ -168,6 +181,9 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         return code
 
     def _show_original(self) -> None:
+        if self.brief:
+            self._show_contents()
+            return
         section = self.article.sections[self.section]
         heading: tuple[str, ...] = ()
         if self.section == 0:
@@ -207,6 +223,11 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         """
         self._requested = True
         self.downloads.offer(None)
+        if self.brief:
+            self._request_brief()
+            self.refresh_bindings()
+            return
+        self._leave_brief()
         pane = self.query_one(OutputPane)
         name = language_name(self.lang) if self.lang != self.source_lang else "original"
         pane.set_title(f"Summary · {self.length.value} · {name}")
@@ -265,7 +286,9 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
 
     def _refresh_marks(self) -> None:
         """Start over for a new language or length: marks come from the cache and events."""
-        self.query_one(SectionList).ready = frozenset()
+        sections = self.query_one(SectionList)
+        sections.ready = frozenset()
+        sections.brief_ready = False
         self._compute_marks(self.lang, self.length)
 
     @work(thread=True, exclusive=True, group="marks", exit_on_error=False)
@@ -276,6 +299,7 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
             if self.service.peek(OutputKey(index, lang, SUMMARY, length)) is not None
         )
         self.post_message(MarksComputed(lang, length, ready))
+        self._mark_brief_if_cached(lang, length)
 
     @work(thread=True, exclusive=True, group="model-info", exit_on_error=False)
     def _load_model_info(self) -> None:
@@ -294,8 +318,15 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
     # -- watchers: every change of view goes through here -----------------------
 
     def watch_section(self, section: int) -> None:
+        self.set_reactive(ReaderScreen.brief, False)  # a section is shown, not the Brief
         if not self._following_list:  # the list is already there, maybe further on
             self.query_one(SectionList).move_to(section)
+        self._show_original()
+        self._request_outputs()
+
+    def watch_brief(self, brief: bool) -> None:
+        if not self._following_list:
+            self.query_one(SectionList).move_to(BRIEF if brief else self.section)
         self._show_original()
         self._request_outputs()
 
@@ -329,7 +360,9 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         if key.kind == SUMMARY and (key.lang, key.length) == (self.lang, self.length):
             sections = self.query_one(SectionList)
             sections.ready = sections.ready | {key.section}
-        if key == self.summary_key:
+        if self.brief:
+            self._brief_summary_changed(output)
+        elif key == self.summary_key:
             self._show_output(output)
             if output.missing_model:
                 # A stand-in (extractive, or the summary untranslated): `d` fetches the
@@ -347,6 +380,8 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         failure = dataclasses.replace(
             message.failure, message=safe_message(message.failure.message, 1000)
         )
+        if not self._on_screen(failure.key):
+            return
         if failure.key == self.summary_key:
             self.downloads.offer(failure)
             text, hint = failure.message, self.downloads.hint(failure)
@@ -391,6 +426,8 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         """An LLM's text so far for what is on screen; the finished output replaces it."""
         partial = message.partial
         pane = self.query_one(OutputPane)
+        if not self._on_screen(partial.key):
+            return
         if partial.key == self.summary_key and pane.state in ("loading", "streaming"):
             pane.show_partial(safe_text(partial.text))
         elif partial.key == self.translation_key:
@@ -433,12 +470,15 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         self._follow_list(message.index)
         self.action_focus_text()
 
-    def _follow_list(self, index: int) -> None:
-        """Show the section the list moved to, without moving the list back: later
-        presses of a burst may already have moved it further."""
+    def _follow_list(self, index: int | None) -> None:
+        """Show the section (or the Brief) the list moved to, without moving the list
+        back: later presses of a burst may already have moved it further."""
         self._following_list = True
         try:
-            self.section = index
+            if index is BRIEF:
+                self.brief = True
+            else:
+                self.section = index
         finally:
             self._following_list = False
 
@@ -478,6 +518,13 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
         self.lang = target
 
     def action_toggle_translation(self) -> None:
+        if self.brief:
+            self.notify(
+                "The brief has no text of its own to show a translation beside: t shows "
+                "a section's translation next to it.",
+                markup=False,
+            )
+            return
         if not self.bilingual and self.lang == self.source_lang:
             key = self._keys_for("pick-language") or "l"
             self.notify(
@@ -489,6 +536,14 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
 
     def action_recompute(self) -> None:
         """Compute what is on screen again, bypassing the cache."""
+        if self.brief:
+            # It follows its section summaries: it is made again when one of them is.
+            self.notify(
+                "The brief is remade when a section summary changes: r on a section "
+                "recomputes that section.",
+                markup=False,
+            )
+            return
         shown = self.query_one(OutputPane).output
         if (
             shown is not None

@@ -113,7 +113,8 @@ READER_BINDINGS: list[BindingType] = [
         "Brief",
         show=False,
         id="brief",
-        tooltip="The brief: the whole article summarized from its section summaries (b: back)",
+        tooltip="Jump to the Brief, the first entry (the whole article summarized from "
+        "its section summaries), and back to the section",
     ),
     Binding("n", "next_match", "Next match", show=False, id="next-match", tooltip="Next match"),
     Binding(
