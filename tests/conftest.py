@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from models.inference.loader import LoadedModel
 
 ROOT = Path(__file__).resolve().parents[1]
+# The `engine` fixture and the tiny models on each engine (tiny_bart, tiny_marian,
+# tiny_m2m): model-layer tests run on transformers and on CTranslate2.
+pytest_plugins = ["engine_params"]
 
 # Tiny models gain nothing from a second thread, and on a busy 2-core machine
 # OpenMP's spin-waiting made their generation several times slower. Read by
@@ -34,7 +37,7 @@ os.environ.setdefault("PRECIS_INT8_CACHE", "off")
 # folder of this test run, never into the user's cache.
 os.environ.setdefault("PRECIS_CONVERTED_DIR", tempfile.mkdtemp(prefix="precis-test-converted-"))
 # Nor CTranslate2 conversions: with its cache off, engine "auto" runs transformers;
-# tests of the CTranslate2 engine (tests/test_engines.py) pass their own folder.
+# tests on the CTranslate2 engine pass their own folder (tests/engine_params.py).
 os.environ.setdefault("PRECIS_CT2_CACHE", "off")
 
 

@@ -1,4 +1,8 @@
-"""Seq2SeqSummarizer on a tiny BART: the contracts, not the wording (random weights)."""
+"""Seq2SeqSummarizer on a tiny BART: the contracts, not the wording (random weights).
+
+Every test that generates runs on both engines, transformers and CTranslate2
+(`tiny_bart`, tests/engine_params.py).
+"""
 
 from __future__ import annotations
 
@@ -27,8 +31,8 @@ SECTION = " ".join(SENTENCES * 4)  # longer than the tiny 256-token window
 
 
 @pytest.fixture
-def summarizer(bart: LoadedModel) -> Seq2SeqSummarizer:
-    return Seq2SeqSummarizer(bart)
+def summarizer(tiny_bart: LoadedModel) -> Seq2SeqSummarizer:
+    return Seq2SeqSummarizer(tiny_bart)
 
 
 def _tokens(loaded: LoadedModel, text: str) -> int:
@@ -38,29 +42,31 @@ def _tokens(loaded: LoadedModel, text: str) -> int:
     return len(loaded.tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
-def test_fits_the_protocol(summarizer: Seq2SeqSummarizer, bart: LoadedModel) -> None:
+def test_fits_the_protocol(summarizer: Seq2SeqSummarizer, tiny_bart: LoadedModel) -> None:
     assert isinstance(summarizer, Summarizer)
-    assert summarizer.name == bart.name and summarizer.revision is None
+    assert summarizer.name == tiny_bart.name and summarizer.revision is None
     assert summarizer.extractive is False
     assert summarizer.languages == frozenset({"en"})
 
 
-def test_settings_key_names_every_setting(bart: LoadedModel) -> None:
-    greedy = Seq2SeqSummarizer(bart)
-    keys = {greedy.settings_key(length) for length in Length}
+def test_settings_key_names_every_setting(tiny_bart: LoadedModel, engine: str) -> None:
+    default = Seq2SeqSummarizer(tiny_bart)
+    keys = {default.settings_key(length) for length in Length}
     assert len(keys) == 3
-    assert greedy.settings_key(Length.SHORT) == Seq2SeqSummarizer(bart).settings_key(Length.SHORT)
-    four = Seq2SeqSummarizer(bart, decoding=DecodingPolicy(4))
+    same = Seq2SeqSummarizer(tiny_bart).settings_key(Length.SHORT)
+    assert default.settings_key(Length.SHORT) == same
+    four = Seq2SeqSummarizer(tiny_bart, decoding=DecodingPolicy(4))
     assert four.settings_key(Length.SHORT) not in keys
-    assert '"precision":"fp32"' in greedy.settings_key(Length.SHORT)
+    # Outputs of the two engines are never mixed up: the key names the engine.
+    assert '"precision":"fp32"' in same and f'"engine":"{engine}"' in same
 
 
 def test_one_summary_per_text_in_one_batch(
     summarizer: Seq2SeqSummarizer,
-    bart: LoadedModel,
+    tiny_bart: LoadedModel,
     spy_generate: Callable[[LoadedModel], list[dict[str, Any]]],
 ) -> None:
-    calls = spy_generate(bart)
+    calls = spy_generate(tiny_bart)
     texts = [" ".join(SENTENCES[:k]) for k in (1, 3, 2, 5)]
     out = summarizer.summarize(texts, Length.SHORT)
     assert len(out) == 4 and all(s.strip() for s in out)
@@ -73,12 +79,12 @@ def test_empty_text_gives_empty_summary(summarizer: Seq2SeqSummarizer) -> None:
 
 def test_presets_ask_for_growing_lengths(
     summarizer: Seq2SeqSummarizer,
-    bart: LoadedModel,
+    tiny_bart: LoadedModel,
     spy_generate: Callable[[LoadedModel], list[dict[str, Any]]],
 ) -> None:
-    calls = spy_generate(bart)
+    calls = spy_generate(tiny_bart)
     text = " ".join(SENTENCES)
-    assert 100 <= _tokens(bart, text) <= summarizer.window  # one window, no chunking
+    assert 100 <= _tokens(tiny_bart, text) <= summarizer.window  # one window, no chunking
     for length in Length:
         summarizer.summarize([text], length)
     asked = [c["max_new_tokens"] for c in calls]
@@ -89,29 +95,29 @@ def test_presets_ask_for_growing_lengths(
 
 def test_short_input_gets_a_short_budget(
     summarizer: Seq2SeqSummarizer,
-    bart: LoadedModel,
+    tiny_bart: LoadedModel,
     spy_generate: Callable[[LoadedModel], list[dict[str, Any]]],
 ) -> None:
-    calls = spy_generate(bart)
+    calls = spy_generate(tiny_bart)
     text = "Prices rose sharply."
     out = summarizer.summarize([text], Length.LONG)
-    n = _tokens(bart, text)
+    n = _tokens(tiny_bart, text)
     assert calls[0]["max_new_tokens"] <= n
-    assert _tokens(bart, out[0]) <= n + 2
+    assert _tokens(tiny_bart, out[0]) <= n + 2
 
 
 def test_long_section_is_chunked_and_its_summary_stays_short(
-    bart: LoadedModel, spy_generate: Callable[[LoadedModel], list[dict[str, Any]]]
+    tiny_bart: LoadedModel, spy_generate: Callable[[LoadedModel], list[dict[str, Any]]]
 ) -> None:
     words = " ".join(SENTENCES).split()
     section = " ".join(SENTENCES * (20_000 // len(words) + 1))
     assert len(section.split()) >= 20_000
-    summarizer = Seq2SeqSummarizer(bart, batch_size=32)  # fewer decoder steps: a faster test
+    summarizer = Seq2SeqSummarizer(tiny_bart, batch_size=32)  # fewer decoder steps: faster
     chunks = summarizer.chunks(section, "en")
     assert len(chunks) > 10
-    window = bart.max_input_tokens
-    assert all(len(bart.tokenizer(c)["input_ids"]) <= window for c in chunks)
-    calls = spy_generate(bart)
+    window = tiny_bart.max_input_tokens
+    assert all(len(tiny_bart.tokenizer(c)["input_ids"]) <= window for c in chunks)
+    calls = spy_generate(tiny_bart)
     out = summarizer.summarize([section], Length.SHORT)
     assert len(calls) > 1
     assert all(c["input_ids"].shape[1] <= window for c in calls)
@@ -133,10 +139,10 @@ def test_cancelled_before_the_call(summarizer: Seq2SeqSummarizer) -> None:
 
 def test_cancel_from_another_thread_stops_a_long_section(
     summarizer: Seq2SeqSummarizer,
-    bart: LoadedModel,
+    tiny_bart: LoadedModel,
     spy_generate: Callable[[LoadedModel], list[dict[str, Any]]],
 ) -> None:
-    calls = spy_generate(bart)
+    calls = spy_generate(tiny_bart)
     event = threading.Event()
     errors: list[BaseException] = []
 
