@@ -34,7 +34,7 @@ from models.types import Length
 from tui.app import PrecisApp
 from tui.messages import OutputReady
 from tui.screens import ConfirmDownload, HelpScreen, LanguagePicker, ReaderScreen
-from tui.state import ReaderState, load_state, save_state
+from tui.state import ReaderState, article_key, load_state, save_state
 from tui.widgets import OriginalView, OutputPane, SectionList, StatusBar
 from tui.widgets.original_view import ParagraphPair
 
@@ -446,7 +446,9 @@ async def test_q_quits_and_language_and_length_persist(tmp_path: Path) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
-    assert load_state(tmp_path / "state.json") == ReaderState("de", "en", Length.MEDIUM)
+    state = load_state(tmp_path / "state.json")
+    assert (state.lang, state.previous_lang, state.length) == ("de", "en", Length.MEDIUM)
+    assert state.sections == ((article_key(app.service.article), 0),)
     app.service.close()
     again = make_app(tmp_path)
     async with again.run_test(size=(120, 40)):
@@ -457,6 +459,57 @@ async def test_q_quits_and_language_and_length_persist(tmp_path: Path) -> None:
     async with flagged.run_test(size=(120, 40)):
         assert reader(flagged).lang == "es"  # a flag beats the remembered language
     flagged.service.close()
+
+
+async def test_the_section_read_last_is_restored_never_the_brief(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("j", "j")
+        await pilot.press("b")  # the Brief on screen when the reader quits
+        assert reader(app).brief and reader(app).section == 2
+        await pilot.press("q")
+    app.service.close()
+    again = make_app(tmp_path)
+    async with again.run_test(size=(120, 40)) as pilot:
+        screen = reader(again)
+        assert screen.section == 2 and not screen.brief
+        sections = screen.query_one(SectionList)
+        assert sections.highlighted_section == 2
+        section = again.service.article.sections[2]
+        assert section.paragraphs[0] in await original_text(pilot, again)
+        await pilot.press("k")
+        assert screen.section == 1  # the list moves on from the restored section
+    again.service.close()
+    # Another article does not start at this one's section; a section gone is ignored.
+    other = Article(title="Other", sections=(Section(0, "", ("Only one section here.",)),))
+    third = make_app(tmp_path, article=other)
+    async with third.run_test(size=(120, 40)):
+        assert reader(third).section == 0
+    third.service.close()
+    key = article_key(app.service.article)
+    save_state(tmp_path / "state.json", ReaderState(sections=((key, 999),)))
+    fourth = make_app(tmp_path)
+    async with fourth.run_test(size=(120, 40)):
+        assert reader(fourth).section == 0
+    fourth.service.close()
+
+
+def test_remembered_sections_are_kept_for_the_last_articles_only(tmp_path: Path) -> None:
+    from tui.state import REMEMBERED_ARTICLES
+
+    state = ReaderState()
+    for n in range(REMEMBERED_ARTICLES + 5):
+        state = state.with_section(f"article-{n}", n)
+    state = state.with_section("article-10", 3)  # read again: now the most recent
+    path = tmp_path / "state.json"
+    save_state(path, state)
+    loaded = load_state(path)
+    assert len(loaded.sections) == REMEMBERED_ARTICLES
+    assert loaded.sections[-1] == ("article-10", 3)
+    assert loaded.section_for("article-0") is None  # the oldest were dropped
+    assert loaded.section_for(f"article-{REMEMBERED_ARTICLES + 4}") == REMEMBERED_ARTICLES + 4
+    path.write_text('{"sections": {"a": -1, "b": true, "c": "2", "d": 4}}', encoding="utf-8")
+    assert load_state(path).sections == (("d", 4),)
 
 
 # -- behaviour -------------------------------------------------------------------------

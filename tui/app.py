@@ -9,6 +9,7 @@ thread and are posted to the reader screen as typed messages.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -41,7 +42,7 @@ from tui.messages import (
 )
 from tui.screens.help import HelpScreen
 from tui.screens.reader import ReaderScreen
-from tui.state import ReaderState, load_state_checked, save_state
+from tui.state import ReaderState, article_key, load_state_checked, save_state
 
 if TYPE_CHECKING:
     from models.service.scheduler import PrecisService
@@ -117,11 +118,14 @@ class PrecisApp(App[None]):
             lang=settings.lang or state.lang or service.source_lang,
             previous_lang=state.previous_lang,
             length=self._initial_length(settings, state),
+            sections=state.sections,
         )
+        self._article_key = article_key(service.article)
         self._reader = ReaderScreen(
             service,
             lang=self.reader_state.lang or service.source_lang,
             length=self.reader_state.length or Length.SHORT,
+            section=state.section_for(self._article_key) or 0,
             previous_lang=state.previous_lang,
             on_change=self._remember,
             keys_for=self.keys_for,
@@ -159,6 +163,9 @@ class PrecisApp(App[None]):
 
     def on_unmount(self) -> None:
         self.service.set_listener(None)
+        # The section read last (never the Brief: the reader's section is an article's).
+        section = self._reader.section
+        self.reader_state = self.reader_state.with_section(self._article_key, section)
         self._save()
 
     # -- service events (called on the service's worker thread) --------------------
@@ -191,7 +198,7 @@ class PrecisApp(App[None]):
     # -- state ----------------------------------------------------------------------
 
     def _remember(self, state: ReaderState) -> None:
-        self.reader_state = state
+        self.reader_state = dataclasses.replace(state, sections=self.reader_state.sections)
         self._save()
 
     def _save(self) -> None:

@@ -1,4 +1,5 @@
-"""The reader's memory between runs: the last target language and summary length.
+"""The reader's memory between runs: the last target language and summary length,
+and the section last read in each of the articles read most recently.
 
 Kept apart from the settings file, which belongs to the user: this small JSON file
 belongs to precis and is rewritten (atomically) whenever the reader changes it.
@@ -10,6 +11,8 @@ with a one-line warning.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import stat
@@ -17,10 +20,19 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.ingest.article import Article
 from models.sanitize import safe_line
 from models.types import Length
 
-MAX_STATE_BYTES = 64 * 1024  # the state is a few dozen bytes
+MAX_STATE_BYTES = 64 * 1024  # the state is a few kB at most
+REMEMBERED_ARTICLES = 100  # the last section read is kept for this many articles
+
+
+def article_key(article: Article) -> str:
+    """A short stable name for an article: its source (path, URL) and title, hashed, so
+    that the state file does not list what a person reads."""
+    name = f"{article.source}\0{article.title}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(name).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,18 @@ class ReaderState:
     lang: str | None = None
     previous_lang: str | None = None
     length: Length | None = None
+    sections: tuple[tuple[str, int], ...] = ()
+    """(article key, section index) of the articles read last, the most recent last."""
+
+    def section_for(self, key: str) -> int | None:
+        """The section last read in the article `key`, if it is remembered."""
+        return dict(self.sections).get(key)
+
+    def with_section(self, key: str, section: int) -> ReaderState:
+        """This state with `section` remembered for `key`, the oldest article dropped."""
+        others = tuple(entry for entry in self.sections if entry[0] != key)
+        kept = (*others, (key, section))[-REMEMBERED_ARTICLES:]
+        return dataclasses.replace(self, sections=kept)
 
 
 def load_state(path: Path) -> ReaderState:
@@ -77,6 +101,7 @@ def load_state_checked(path: Path) -> tuple[ReaderState, str | None]:
         lang=_code(raw.get("lang")),
         previous_lang=_code(raw.get("previous_lang")),
         length=length,
+        sections=_sections(raw.get("sections")),
     )
     return state, None
 
@@ -91,6 +116,7 @@ def save_state(path: Path, state: ReaderState) -> None:
         "lang": state.lang,
         "previous_lang": state.previous_lang,
         "length": state.length.value if state.length else None,
+        "sections": dict(state.sections),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".json", dir=path.parent)
@@ -110,3 +136,20 @@ def _code(value: object) -> str | None:
     if isinstance(value, str) and 0 < len(value) <= 20 and value.replace("-", "").isalnum():
         return value
     return None
+
+
+def _sections(value: object) -> tuple[tuple[str, int], ...]:
+    """The remembered sections from the file; entries that do not look right are left
+    out (a section index is checked against the article when it is used)."""
+    if not isinstance(value, dict):
+        return ()
+    kept = [
+        (key, index)
+        for key, index in value.items()
+        if isinstance(key, str)
+        and len(key) <= 64
+        and isinstance(index, int)
+        and not isinstance(index, bool)
+        and index >= 0
+    ]
+    return tuple(kept[-REMEMBERED_ARTICLES:])

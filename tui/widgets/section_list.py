@@ -74,6 +74,7 @@ class SectionList(OptionList):
         self._offset = 1 if brief else 0  # options before the first section's
         self._always_compact = len(self._sections) > COMPACT_ABOVE_SECTIONS
         self._compact = self._always_compact
+        self._pending: int | None = None  # an option to highlight once it is loaded
         super().__init__(id=id)
         if brief:
             self.add_option(Option(self._brief_prompt(), id="brief"))
@@ -104,6 +105,8 @@ class SectionList(OptionList):
         if self.sections_loaded < len(self._sections):
             start = self.sections_loaded
             self.add_options(self._section_options(start, start + LOAD_CHUNK))
+            if self._pending is not None and self._pending < self.option_count:
+                self.move_to(self._section_of(self._pending))
             self.set_timer(0.01, self.load_rest)
 
     def _section_options(self, start: int, stop: int) -> list[Option]:
@@ -167,6 +170,7 @@ class SectionList(OptionList):
         if index is BRIEF and not self._offset:
             return
         option = self._option_of(index)
+        self._pending = option if option >= self.option_count else None
         if self.highlighted != option and option < self.option_count:
             with self.prevent(OptionList.OptionHighlighted):
                 self.highlighted = option
