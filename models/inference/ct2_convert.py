@@ -13,12 +13,22 @@ estimate of its final size (None while the weights are still being read).
 Cancelling kills the child; a half-written folder is never used (it is written
 under a temporary name and renamed into place).
 
+A conversion that fails for a lasting reason (the converter refuses the model, or
+CTranslate2 cannot load what it wrote) is remembered beside the folder it would
+have filled (`NAME.failed`, one line): precis then runs that model on transformers
+without trying again, and says so before it loads it, so outputs are keyed by the
+engine that makes them. A new CTranslate2 version or a new snapshot is another
+folder, so it is tried again; deleting the `.failed` file retries too. Failures that
+may pass (killed for memory, too slow, a cache that cannot be written, a
+cancellation) are not remembered.
+
     python -m models.inference.ct2_convert SNAPSHOT OUT QUANTIZATION [--allow-pickle]
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import re
@@ -28,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +47,7 @@ from models.errors import Cancelled, ModelError, one_line
 ENV = "PRECIS_CT2_CACHE"  # a folder, or "off": no converted models (auto uses transformers)
 FORMAT = "precis-ct2-1"
 MARKER = "precis-ct2.json"  # written last: a folder without it is not a finished conversion
+FAILED_SUFFIX = ".failed"  # beside a folder whose conversion failed for a lasting reason
 QUANTIZATIONS = ("int8", "int8_float16", "float16", "float32")
 # model.bin size / float32 safetensors size, for the progress estimate.
 _SIZE_RATIO = {"int8": 0.26, "int8_float16": 0.27, "float16": 0.5, "float32": 1.0}
@@ -44,6 +55,15 @@ _KEY_FILES = ("config.json", "generation_config.json")
 _TIMEOUT_S = 1800.0
 
 Progress = Callable[[int, int | None], None]
+
+
+class ConversionFailed(ModelError):  # noqa: N818 - reads as what happened
+    """A conversion that failed; `lasting` when trying again would fail the same way
+    (the converter exited with an error), not when it was killed or timed out."""
+
+    def __init__(self, message: str, *, lasting: bool) -> None:
+        super().__init__(message)
+        self.lasting = lasting
 
 
 def default_dir() -> Path | None:
@@ -59,10 +79,9 @@ def default_dir() -> Path | None:
 def converted_folder(
     directory: Path, name: str, revision: str | None, snapshot: Path, quantization: str
 ) -> Path:
-    """Where the conversion of `snapshot` (model `name` at `revision`) is kept."""
-    import ctranslate2  # ~0.1 s; only asked for when the engine is
-
-    parts = [FORMAT, name, revision or "", quantization, ctranslate2.__version__]
+    """Where the conversion of `snapshot` (model `name` at `revision`) is kept. Reads
+    file sizes and times, imports nothing: output cache keys ask it before a load."""
+    parts = [FORMAT, name, revision or "", quantization, _ct2_version()]
     for file in sorted(snapshot.iterdir()):
         if file.name in _KEY_FILES or file.name.endswith((".safetensors", ".bin")):
             try:
@@ -75,8 +94,40 @@ def converted_folder(
     return directory / f"{readable}-{quantization}-{state}"
 
 
+def _ct2_version() -> str:
+    try:
+        return importlib.metadata.version("ctranslate2")  # the same as its __version__
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
 def is_converted(folder: Path) -> bool:
     return (folder / MARKER).is_file() and (folder / "model.bin").is_file()
+
+
+def failure_file(folder: Path) -> Path:
+    """Where a lasting failure to make `folder` is remembered."""
+    return folder.with_name(folder.name + FAILED_SUFFIX)
+
+
+def remembered_failure(folder: Path) -> str | None:
+    """The one-line reason an earlier conversion into `folder` failed, or None."""
+    try:
+        text = failure_file(folder).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return one_line(text) or "conversion failed"
+
+
+def remember_failure(folder: Path, reason: str) -> bool:
+    """Remember that `folder` cannot be made (see the module docstring); False when the
+    cache cannot be written (the failure is then tried again next time)."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        failure_file(folder).write_text(one_line(reason) + "\n", encoding="utf-8")
+    except OSError:
+        return False
+    return True
 
 
 def ensure_converted(
@@ -85,20 +136,26 @@ def ensure_converted(
     quantization: str,
     *,
     progress: Progress | None = None,
-    cancel: threading.Event | None = None,
+    cancel: threading.Event | Sequence[threading.Event] | None = None,
     allow_pickle: bool = False,
     timeout_s: float = _TIMEOUT_S,
 ) -> Path:
     """`out`, converted from `snapshot` now unless it already is.
 
-    Raises `ModelError` with one line saying why a conversion failed, `Cancelled`
-    when `cancel` is set while it runs.
+    Raises `ModelError` with one line saying why a conversion failed (a
+    `ConversionFailed` when the converter itself failed), `Cancelled` when `cancel`
+    (an event, or any of several) is set while it runs.
     """
     if quantization not in QUANTIZATIONS:
         raise ValueError(f"unknown quantization {quantization!r}")
     if is_converted(out):
         return out
-    cancel = cancel or threading.Event()
+    if cancel is None:
+        cancels: tuple[threading.Event, ...] = ()
+    elif isinstance(cancel, threading.Event):
+        cancels = (cancel,)
+    else:
+        cancels = tuple(cancel)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -118,12 +175,17 @@ def ensure_converted(
             child = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors, env=env
             )
-            _wait(child, target / "model.bin", estimate, progress, cancel, timeout_s)
+            _wait(child, target / "model.bin", estimate, progress, cancels, timeout_s)
             if child.returncode != 0:
                 errors.seek(0)
-                raise ModelError(f"conversion failed: {_last_error(errors.read())}")
+                # A negative code is a signal (the kernel's OOM killer, a user's kill):
+                # another run may well succeed. An exit with an error will not.
+                raise ConversionFailed(
+                    f"conversion failed: {_last_error(errors.read())}",
+                    lasting=child.returncode > 0,
+                )
         if not is_converted(target):
-            raise ModelError("conversion failed: it wrote no model")
+            raise ConversionFailed("conversion failed: it wrote no model", lasting=True)
         if out.exists() and not is_converted(out):
             shutil.rmtree(out, ignore_errors=True)  # left by a run that was killed
         try:
@@ -141,14 +203,15 @@ def _wait(
     written: Path,
     estimate: int | None,
     progress: Progress | None,
-    cancel: threading.Event,
+    cancels: tuple[threading.Event, ...],
     timeout_s: float,
 ) -> None:
     started = time.monotonic()
     last: tuple[int, int | None] | None = None
     try:
         while child.poll() is None:
-            if cancel.wait(0.1):
+            time.sleep(0.1)
+            if any(event.is_set() for event in cancels):
                 raise Cancelled()
             if time.monotonic() - started > timeout_s:
                 raise ModelError(f"conversion took longer than {timeout_s:.0f} s")

@@ -15,8 +15,12 @@ a CTranslate2 model answers it with the same arguments and the same output
 layout (`ct2_engine.Ct2Model`), as Optimum's ONNX Runtime models do.
 
 A CTranslate2 load that cannot happen (not installed, a device it does not run
-on, a failed conversion) falls back to transformers and leaves one line in
-`notes` saying why.
+on, a failed conversion, a conversion the reader skipped) falls back to
+transformers and leaves one line in `notes` saying why. `EngineLoader.report`
+hears of each conversion's progress and each fallback as it happens (the service
+turns them into events the reader shows, as a download's), and `expected()` says
+which engine a model will run on before it is loaded, fallbacks included, so
+output cache keys always name the engine that made the output.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import importlib.util
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,8 +42,23 @@ if TYPE_CHECKING:
 AUTO, TRANSFORMERS, CTRANSLATE2 = "auto", "transformers", "ctranslate2"
 ENGINES = (AUTO, TRANSFORMERS, CTRANSLATE2)
 
-# (model id, done, total): conversion progress, reported like a download's bytes.
-ConvertProgress = Callable[[str, int, "int | None"], None]
+
+
+@dataclass(frozen=True)
+class EngineReport:
+    """What an `EngineLoader` says while it loads `model`: a conversion's progress
+    (`done` of `total` bytes, `total` None while the weights are read, as a
+    download's), its end (`finished`), and a fallback to transformers (`finished`,
+    with `note`: one line saying why)."""
+
+    model: str
+    done: int = 0
+    total: int | None = None
+    finished: bool = False
+    note: str | None = None
+
+
+Report = Callable[[EngineReport], None]
 
 
 def ct2_installed() -> bool:
@@ -72,7 +92,9 @@ def choose(setting: str, device: str, *, cache_on: bool = True) -> tuple[str, st
 def expected_engine(setting: str, device_setting: str) -> str:
     """The engine outputs will come from, decided without importing torch or loading a
     model: what output cache keys name, so that "auto" never mixes the two engines'
-    outputs (a conversion that fails at load time still falls back to transformers)."""
+    outputs. A model that runs on transformers anyway (its conversion failed, in this
+    run or for good in an earlier one) is named apart in the key, per model
+    (`EngineLoader.expected`, the provider's `engine_mark`)."""
     from models.inference import ct2_convert
     from models.inference.device import predict_device
 
@@ -113,22 +135,27 @@ def engine_of(loaded: LoadedModel) -> str:
 
 class EngineLoader:
     """Loads a model on the engine its settings choose, once per (folder, device,
-    precision, engine); thread-safe. transformers loads go to `ModelLoader`."""
+    precision, engine); thread-safe. transformers loads go to `ModelLoader`.
+
+    `report` (called on the loading thread) hears conversion progress and fallbacks.
+    """
 
     def __init__(
         self,
         loader: ModelLoader,
         *,
         ct2_cache: Path | bool | None = True,
-        progress: ConvertProgress | None = None,
+        report: Report | None = None,
     ) -> None:
         self.loader = loader
         self.ct2_cache = ct2_cache
-        self.progress = progress
+        self.report = report
         self.notes: list[str] = []  # one line per fallback, in order
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[str, str, str], threading.Lock] = {}
         self._models: dict[tuple[str, str, str], LoadedModel] = {}
+        self._fell_back: dict[str, str] = {}  # model name -> why, for this run
+        self._converting: dict[str, threading.Event] = {}  # model name -> skip it
 
     def cache_dir(self) -> Path | None:
         from models.inference import ct2_convert
@@ -136,6 +163,54 @@ class EngineLoader:
         if self.ct2_cache is True:
             return ct2_convert.default_dir()
         return Path(self.ct2_cache) if self.ct2_cache else None
+
+    def expected(
+        self,
+        folder: Path,
+        *,
+        name: str,
+        revision: str | None,
+        engine: str = AUTO,
+        device: str = "auto",
+        quantize: bool = True,
+    ) -> str:
+        """The engine `load()` with these arguments runs the model on, decided without
+        loading it or importing torch: transformers when CTranslate2 is not chosen,
+        when the model fell back in this run, or when its conversion failed for good
+        in an earlier one (`ct2_convert.remembered_failure`)."""
+        from models.inference import ct2_convert, ct2_engine
+        from models.inference.device import predict_device
+
+        predicted = predict_device(device)
+        try:
+            chosen, _ = choose(engine, predicted, cache_on=self.cache_dir() is not None)
+        except ModelError:
+            return TRANSFORMERS
+        if chosen != CTRANSLATE2:
+            return chosen
+        with self._lock:
+            if name in self._fell_back:
+                return TRANSFORMERS
+        directory = self.cache_dir()
+        if directory is None or not (folder / "config.json").is_file():
+            return TRANSFORMERS
+        try:
+            compute_type = ct2_engine.compute_type_for(predicted, quantize)
+            out = ct2_convert.converted_folder(directory, name, revision, folder, compute_type)
+        except (ModelError, OSError):
+            return TRANSFORMERS
+        if ct2_convert.remembered_failure(out) is not None:
+            return TRANSFORMERS
+        return CTRANSLATE2
+
+    def skip_conversions(self) -> list[str]:
+        """Stop the conversions running now: their models run on transformers for the
+        rest of this run (each with its note). The models whose conversion stops."""
+        with self._lock:
+            skipped = list(self._converting)
+            for event in self._converting.values():
+                event.set()
+        return skipped
 
     def load(
         self,
@@ -156,17 +231,21 @@ class EngineLoader:
         resolved = resolve_device(device)
         chosen, note = choose(engine, resolved, cache_on=self.cache_dir() is not None)
         if chosen == CTRANSLATE2:
-            try:
-                return self._load_ct2(folder, name, revision, resolved, quantize, cancel)
-            except Cancelled:
-                raise
-            except ModelError as exc:
-                note = f"{name}: CTranslate2 unavailable ({one_line(exc)}); using transformers"
-        if note is not None:
             with self._lock:
-                if note not in self.notes:
-                    self.notes.append(note)
-                    log.warning("%s", note)
+                earlier = self._fell_back.get(name)
+            if earlier is None:
+                try:
+                    return self._load_ct2(folder, name, revision, resolved, quantize, cancel)
+                except Cancelled:
+                    if cancel is not None and cancel.is_set():
+                        raise
+                    note = f"{name}: CTranslate2 conversion skipped; using transformers"
+                except ModelError as exc:
+                    note = f"{name}: CTranslate2 unavailable ({one_line(exc)}); using transformers"
+                with self._lock:
+                    self._fell_back[name] = note
+        if note is not None:
+            self._note(name, note)
         import dataclasses
 
         loaded = self.loader.load(
@@ -177,6 +256,23 @@ class EngineLoader:
     def loaded(self) -> list[LoadedModel]:
         with self._lock:
             return list(self._models.values())
+
+    def _note(self, name: str, note: str) -> None:
+        """Keep `note` (once) and report it: the one line a fallback shows."""
+        with self._lock:
+            if note in self.notes:
+                return
+            self.notes.append(note)
+        log.warning("%s", note)
+        self._report(EngineReport(name, finished=True, note=note))
+
+    def _report(self, report: EngineReport) -> None:
+        if self.report is None:
+            return
+        try:
+            self.report(report)
+        except Exception:  # a listener's bug must not fail the load
+            log.exception("engine report failed")
 
     def _load_ct2(
         self,
@@ -207,20 +303,12 @@ class EngineLoader:
             if directory is None:
                 raise ModelError("the CTranslate2 model cache is off")
             out = ct2_convert.converted_folder(directory, name, revision, folder, compute_type)
-            report = self.progress
-
-            def progress(done: int, total: int | None) -> None:
-                if report is not None:
-                    report(name, done, total)
-
-            ct2_convert.ensure_converted(
-                folder,
-                out,
-                compute_type,
-                progress=progress if report is not None else None,
-                cancel=cancel,
-                allow_pickle=self.loader.allow_pickle,
-            )
+            earlier = ct2_convert.remembered_failure(out)
+            if earlier is not None:
+                log.info("not converting %s again: %s", name, ct2_convert.failure_file(out))
+                raise ModelError(f"{earlier}, in an earlier run")
+            self._convert(folder, out, name, compute_type, cancel)
+            # A load that fails is not remembered: it may be the memory of the moment.
             loaded = ct2_engine.load(
                 folder,
                 out,
@@ -232,3 +320,50 @@ class EngineLoader:
             with self._lock:
                 self._models[key] = loaded
         return loaded
+
+    def _convert(
+        self,
+        folder: Path,
+        out: Path,
+        name: str,
+        compute_type: str,
+        cancel: threading.Event | None,
+    ) -> None:
+        """Convert `folder` into `out` unless it is, reporting progress; a lasting
+        failure is remembered (ct2_convert.remember_failure)."""
+        from models.inference import ct2_convert
+
+        if ct2_convert.is_converted(out):
+            return
+        skip = threading.Event()
+        with self._lock:
+            self._converting[name] = skip
+
+        def progress(done: int, total: int | None) -> None:
+            self._report(EngineReport(name, done, total))
+
+        finished = False
+        try:
+            ct2_convert.ensure_converted(
+                folder,
+                out,
+                compute_type,
+                progress=progress,
+                cancel=[e for e in (cancel, skip) if e is not None],
+                allow_pickle=self.loader.allow_pickle,
+            )
+            finished = True
+        except ct2_convert.ConversionFailed as exc:
+            if exc.lasting:
+                ct2_convert.remember_failure(out, str(exc))
+            raise
+        except Cancelled:
+            if cancel is not None and cancel.is_set():  # the caller's: no fallback follows
+                note = f"{name}: CTranslate2 conversion cancelled"
+                self._report(EngineReport(name, finished=True, note=note))
+            raise
+        finally:
+            with self._lock:
+                self._converting.pop(name, None)
+            if finished:
+                self._report(EngineReport(name, finished=True))

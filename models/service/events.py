@@ -139,4 +139,14 @@ class DownloadProgress:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class ConversionProgress(DownloadProgress):
+    """A model being converted for CTranslate2 (models.inference.engines), reported
+    as a download is and travelling the same way to the reader: bytes written so far,
+    then `finished`. A finished one with `error` says that transformers runs the
+    model instead: `error` is the one line saying why (a failed or skipped
+    conversion, or CTranslate2 not available for it, with or without a conversion)."""
+
+
+# A ConversionProgress is a DownloadProgress: a listener that shows downloads shows it.
 ServiceEvent = Union[Output, Failure, Progress, DownloadProgress, Partial]  # noqa: UP007

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from models.settings import Settings
 from models.types import Summarizer, Translator
@@ -37,3 +37,12 @@ class ModelSource(Protocol):
     ) -> None: ...
 
     def describe(self) -> str: ...
+
+
+@runtime_checkable
+class EngineAware(Protocol):
+    """A source whose models may run on another engine than the settings predict (a
+    CTranslate2 conversion that failed: models.inference.engines). Output cache keys
+    add its `engine_mark`, so outputs are keyed by the engine that made them."""
+
+    def engine_mark(self, spec: str) -> str: ...

@@ -7,6 +7,12 @@ missing model fails at once, and the loader never reaches for the network), and 
 what it built: one summarizer, one translator per language pair.
 
 Multi-step pairs (German to French) chain two translators through English.
+
+A model may run on transformers or CTranslate2 (models.inference.engines). The
+provider says which before it loads one (`engine_mark`, for output cache keys) and
+passes on what the engine loader reports while it loads, a CTranslate2 conversion's
+progress and a fallback's one-line reason, to its listener as `ConversionProgress`
+events (the service's listener: the reader shows them as it shows downloads).
 """
 
 from __future__ import annotations
@@ -33,12 +39,13 @@ from models.inference.decoding import CheckpointDecoding, DecodingPolicy, summar
 from models.inference.llm_spec import is_causal_lm_folder
 from models.inference.openai_chat import is_openai_spec
 from models.ingest.language import detect_language
+from models.service.events import ConversionProgress, ServiceEvent
 from models.settings import Settings
 from models.types import Summarizer, Translator
 
 if TYPE_CHECKING:
     from models.inference.chat import ChatBackend
-    from models.inference.engines import EngineLoader
+    from models.inference.engines import EngineLoader, EngineReport
     from models.inference.loader import LoadedModel, ModelLoader
 
 EXTRACTIVE = "extractive"
@@ -68,6 +75,12 @@ class ModelProvider:
         self._translators: dict[tuple[str, str], Translator] = {}
         self._chats: dict[str, ChatBackend] = {}  # LLM backends by model spec (issue 16)
         self._is_llm: dict[str, bool] = {}
+        self._listener: Callable[[ServiceEvent], None] | None = None
+
+    def set_listener(self, listener: Callable[[ServiceEvent], None] | None) -> None:
+        """Where conversion progress and engine fallbacks go, as `ConversionProgress`;
+        called on the thread that loads the model (the service's worker)."""
+        self._listener = listener
 
     @property
     def loader(self) -> ModelLoader:
@@ -253,12 +266,10 @@ class ModelProvider:
 
             parts.append(f"{engine_of(loaded)} {loaded.precision}")
         elif self.device_name() == "cpu":
-            from models.inference import engines
-
-            engine, _ = engines.choose(
-                self.settings.engine, "cpu", cache_on=self.engines.cache_dir() is not None
-            )
-            parts.append(f"{engine} {'int8' if self.settings.quantize else 'fp32'}")
+            # The engine it will load on: transformers after a failed conversion.
+            engine = self.engine_for(self.settings.summarizer)
+            if engine is not None:
+                parts.append(f"{engine} {'int8' if self.settings.quantize else 'fp32'}")
         parts.append(self._decoding_label(summarizer))
         return " · ".join(parts)
 
@@ -274,6 +285,57 @@ class ModelProvider:
             parts.append(", ".join(names))
         parts.append(self.device_name())
         return " | ".join(parts)
+
+    # -- engines: which one runs a model, and what loading on it reports ------------
+
+    def engine_for(self, model: str) -> str | None:
+        """The engine `model` will run on ("transformers" or "ctranslate2"), decided
+        without loading it (engines.EngineLoader.expected); None for a model that is
+        not a seq2seq model on disk (extractive, an LLM, not downloaded)."""
+        if model == EXTRACTIVE or self.is_llm(model):
+            return None
+        try:
+            resolved = self._resolve(model)
+        except ModelError:
+            return None
+        return self.engines.expected(
+            Path(resolved.local_dir),
+            name=resolved.model_id,
+            revision=resolved.revision,
+            engine=self.settings.engine,
+            device=self.settings.device,
+            quantize=self.settings.quantize,
+        )
+
+    def engine_mark(self, spec: str) -> str:
+        """What an output cache key adds for the models of `spec` (ids, "+"-joined):
+        "" when each runs on the engine the settings predict for all (the key's
+        `engines.expected_engine`), else "~" and each one's engine, e.g.
+        "~transformers" for a model whose CTranslate2 conversion failed. Outputs are
+        then keyed by the engine that makes them, never cached under the other."""
+        from models.inference.engines import expected_engine
+
+        default = expected_engine(self.settings.engine, self.settings.device)
+        used = [self.engine_for(part) or default for part in spec.split("+")]
+        if all(engine == default for engine in used):
+            return ""
+        return "~" + "+".join(used)
+
+    def skip_conversions(self) -> list[str]:
+        """Stop the CTranslate2 conversions running now; their models run on
+        transformers for the rest of this run. The models whose conversion stops."""
+        if self._engines is None:
+            return []
+        return self._engines.skip_conversions()
+
+    def _engine_report(self, report: EngineReport) -> None:
+        listener = self._listener
+        if listener is not None:
+            listener(
+                ConversionProgress(
+                    report.model, report.done, report.total, report.finished, report.note
+                )
+            )
 
     # -- instruction-tuned LLMs (issue 16) ----------------------------------------
 
@@ -360,7 +422,7 @@ class ModelProvider:
         if self._engines is None:
             from models.inference.engines import EngineLoader
 
-            self._engines = EngineLoader(self.loader)
+            self._engines = EngineLoader(self.loader, report=self._engine_report)
         return self._engines
 
     def _load(self, resolved: hub.ResolvedModel) -> LoadedModel:

@@ -27,6 +27,7 @@ from models.logs import internal_error, log
 from models.service.events import (
     SUMMARY,
     TRANSLATION,
+    ConversionProgress,
     DownloadProgress,
     Failure,
     Output,
@@ -125,6 +126,14 @@ class PrecisService:
                 listener(event)
             except Exception:  # a listener bug must not kill the worker: keep it in the log
                 log.exception("service listener failed on %s", type(event).__name__)
+
+    def publish(self, event: ServiceEvent) -> None:
+        """Pass on an event from the model provider (a CTranslate2 conversion's
+        progress, session.open_service wires it). A model that falls back to
+        transformers changes the output keys that name it: they are made again."""
+        if isinstance(event, ConversionProgress) and event.finished and event.error:
+            self._pipeline.forget_models()
+        self._emit(event)
 
     # -- synchronous answers ----------------------------------------------------
 

@@ -3,7 +3,8 @@
 The reader and the export build the same service from the same settings, which is
 what makes `precis export` give the reader's results. The cache's warnings (a
 corrupt file moved aside, a database that is not precis') stay on `service.cache`
-for the caller to show: the reader before it starts, the export at its end.
+for the caller to show: the reader before it starts, the export at its end. The
+provider's conversion progress and engine fallbacks go to the service's listener.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def open_service(
     provider = ModelProvider(settings)
     # Server requests go `llm_concurrency` at a time, up to one batch of the service.
     batch = settings.llm_concurrency if uses_llm(settings) else None
-    return PrecisService(
+    service = PrecisService(
         article,
         provider,
         cache,
@@ -47,3 +48,7 @@ def open_service(
         fallback_extractive=reader if fallback is None else fallback,
         batch_size=max(4, batch) if batch else None,
     )
+    # CTranslate2 conversions report progress and fallbacks while a model loads: they
+    # reach the service's listener as its own events do (the reader shows them).
+    provider.set_listener(service.publish)
+    return service
