@@ -43,7 +43,7 @@ def tiny_name(kind: str) -> str:
 
 @pytest.fixture(scope="session", params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> str:
-    """"transformers", then "ctranslate2" (skipped where its wheel is missing)."""
+    """The engine: transformers, then ctranslate2 (skipped where its wheel is missing)."""
     name = str(request.param)
     if name == CTRANSLATE2 and os.environ.get(REQUIRE_CT2) != "1":
         pytest.importorskip(
