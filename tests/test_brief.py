@@ -5,18 +5,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from test_fidelity_service import Source
-from test_search_reader import make_app, pane, ready, wait_for
+from test_search_reader import (
+    Misquotes,
+    make_app,
+    pane,
+    paragraphs,
+    ready,
+    search_for,
+    styled,
+    view,
+    wait_for,
+)
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from models.cache.results import ResultCache
 from models.inference.extractive import ExtractiveSummarizer
 from models.ingest.article import Article, Section
 from models.service.brief import make_brief, peek_brief
-from models.service.events import Output
+from models.service.events import SUMMARY, Output, OutputKey
 from models.service.scheduler import PrecisService
 from models.settings import Settings
 from models.types import Length
+from tui.app import PrecisApp
+from tui.marks import MATCH_STYLE, SENTENCE_STYLE, SUPPORT_STYLE
+from tui.screens.reader_fidelity import BriefReady
+from tui.widgets import OutputPane, SectionList
+from tui.widgets.section_list import BRIEF
 
 SECTIONS = (
     "The council approved a budget of 11.3 billion euros on Tuesday. The vote was close. "
@@ -68,27 +85,181 @@ def test_a_changed_section_makes_a_new_brief(tmp_path: Path) -> None:
         assert isinstance(brief, Output) and not brief.from_cache
 
 
-async def test_b_shows_the_brief_in_the_reader_and_b_again_goes_back(tmp_path: Path) -> None:
+def title(app: PrecisApp) -> str:
+    return str(pane(app).query_one("#output-title", Static).content)
+
+
+async def brief_shown(pilot: Pilot, app: PrecisApp) -> None:
+    await wait_for(pilot, lambda: pane(app).state == "output" and title(app).startswith("Brief"))
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await wait_for(pilot, lambda: view(app).settled)
+
+
+async def test_the_brief_is_the_first_entry_of_the_section_list(tmp_path: Path) -> None:
+    titles: list[str] = []
+    set_title = OutputPane.set_title
+
+    def record(self: OutputPane, text: str) -> None:
+        titles.append(text)
+        set_title(self, text)
+
+    app = make_app(tmp_path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(OutputPane, "set_title", record)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(pilot, app)
+            section_summary = pane(app).body_text
+            sections = app._reader.query_one(SectionList)
+            assert sections.highlighted_section == 0  # the reader opens on the lead
+            await pilot.press("k")  # up from the lead: the Brief
+            assert app._reader.brief and sections.highlighted_section is BRIEF
+            await brief_shown(pilot, app)
+            assert title(app).startswith("Brief · the whole article · short")
+            # Made while it was on screen, with its progress in the title.
+            assert any(t.endswith("section summaries 0 of 4") for t in titles)
+            assert any(t.endswith("writing the brief") for t in titles)
+            brief = pane(app).body_text
+            # The test summarizer misquotes: the brief of its summaries repeats its
+            # misquote, which the section summaries (the brief's source) do state: no flag.
+            assert brief.startswith("They spent 4 million euros.")
+            cached = peek_brief(app.service, "en", Length.SHORT)  # it is the brief, cached
+            assert cached is not None and cached.text == brief
+            assert pane(app).output is not None and pane(app).output.flags == ()
+            assert sections.brief_ready  # its mark in the list
+            # Where the text goes: the article's title and one line per section.
+            assert [str(p) for p in paragraphs(app)] == [
+                "1. Lead",
+                "2. Transport",
+                "3. Weather",
+                "4. 上海",
+            ]
+            await pilot.press("j")  # down from the Brief: the lead again
+            assert not app._reader.brief and app._reader.section == 0
+            await wait_for(pilot, lambda: title(app).startswith("Summary"))
+            assert pane(app).body_text == section_summary
+    app.service.close()
+
+
+async def test_home_click_and_b_reach_the_brief(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot, app)
-        section_summary = pane(app).body_text
+        screen = app._reader
+        await pilot.press("j", "j")
+        await pilot.press("b")  # from section 2 to the Brief ...
+        assert screen.brief and screen.section == 2
+        await brief_shown(pilot, app)
+        await pilot.press("b")  # ... and back to section 2
+        assert not screen.brief and screen.section == 2
+        assert screen.query_one(SectionList).highlighted_section == 2
+        await wait_for(pilot, lambda: title(app).startswith("Summary"))
+        await pilot.press("home")
+        assert screen.brief
+        await brief_shown(pilot, app)  # cached now: shown again without a model
+        await pilot.press("end")
+        assert not screen.brief and screen.section == 3
+        sections = screen.query_one(SectionList)
+        await pilot.click(sections, offset=(6, 0))  # the first row: the Brief
+        assert screen.brief and sections.highlighted_section is BRIEF
+        await brief_shown(pilot, app)
+    app.service.close()
+
+
+async def test_a_changed_section_summary_or_a_new_length_remakes_the_brief(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
         await pilot.press("b")
-        title = pane(app).query_one("#output-title", Static)
-        assert str(title.content).startswith("Brief · the whole article")
-        await wait_for(pilot, lambda: pane(app).state == "output" and pane(app).body_text != "")
-        await app.workers.wait_for_complete()
+        await brief_shown(pilot, app)
+        before = pane(app).body_text
+        assert "something else" not in before
+        # A section summary changes while the brief is on screen (as after a download
+        # or a recompute): the brief follows it.
+        monkeypatch.setattr(
+            Misquotes,
+            "summarize",
+            lambda self, texts, length, **_: [
+                "They spent 4 million euros. The lead now says something else." for _ in texts
+            ],
+        )
+        app.service.recompute(OutputKey(0, "en", SUMMARY, Length.SHORT))
+        await wait_for(pilot, lambda: "something else" in pane(app).body_text)
+        assert app._reader.brief and title(app).startswith("Brief")
+        remade = peek_brief(app.service, "en", Length.SHORT)
+        assert remade is not None and remade.text == pane(app).body_text
+        await pilot.press("s")  # medium: made from the medium section summaries
+        await wait_for(pilot, lambda: "medium" in title(app))
+        await brief_shown(pilot, app)
+        medium = pane(app).output
+        assert medium is not None and medium.key.length is Length.MEDIUM
+        assert not medium.from_cache and app._reader.brief
+        cached = peek_brief(app.service, "en", Length.MEDIUM)
+        assert cached is not None and cached.text == pane(app).body_text
+    app.service.close()
+
+
+async def test_a_brief_sentence_marks_the_sections_it_came_from(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("b")
+        await brief_shown(pilot, app)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await wait_for(pilot, lambda: view(app).settled)
+        body = pane(app).query_one("#output-body", Static).content
+        # The brief's second sentence is the lead's summary's second sentence.
+        assert styled(body, SENTENCE_STYLE) == ["It approved 1,500 new homes."]
+        assert styled(paragraphs(app)[0], SUPPORT_STYLE) == ["1. Lead"]
+        assert all(styled(p, SUPPORT_STYLE) == [] for p in paragraphs(app)[1:])
+    app.service.close()
+
+
+async def test_stale_briefs_are_dropped_and_t_says_why_not(tmp_path: Path) -> None:
+    app = make_app(tmp_path, lang="de")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        screen = app._reader
+        await pilot.press("b")
+        # A brief made for another length arrives late: not shown.
+        other = Output(OutputKey(0, "de", SUMMARY, Length.LONG), ("Not this one.",), ())
+        screen.post_message(BriefReady("de", Length.LONG, other))
+        await brief_shown(pilot, app)
+        assert "Not this one." not in pane(app).body_text
+        assert pane(app).body_text.startswith("[de] ")  # the brief, translated
+        await pilot.press("t")  # nothing beside the brief to translate: one line says so
+        assert not screen.bilingual
+        assert any("t shows a section" in n.message for n in app._notifications)
+        await pilot.press("j")
+        screen.post_message(BriefReady("de", Length.SHORT, other))  # left the brief
+        await wait_for(pilot, lambda: pane(app).state == "output")
         await pilot.pause()
-        brief = pane(app).body_text
-        # The test summarizer misquotes: the brief of its summaries repeats its misquote,
-        # which the section summaries (the brief's source) do state: no flag.
-        assert brief.startswith("They spent 4 million euros.")
-        cached = peek_brief(app.service, "en", Length.SHORT)  # it is the brief, now cached
-        assert cached is not None and cached.text == brief
-        assert pane(app).output is not None and pane(app).output.flags == ()
+        assert pane(app).body_text != "Not this one." and title(app).startswith("Summary")
+    app.service.close()
+
+
+async def test_search_from_the_brief_lands_on_the_sections(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        screen = app._reader
+        sections = screen.query_one(SectionList)
         await pilot.press("b")
-        await wait_for(pilot, lambda: str(title.content).startswith("Summary"))
-        assert pane(app).body_text == section_summary
+        await brief_shown(pilot, app)
+        await search_for(pilot, app, "sao paulo")
+        # The first match from the section read last (the lead), the Brief left.
+        assert not screen.brief and screen.section == 0
+        assert sections.highlighted_section == 0
+        assert styled(paragraphs(app)[0], MATCH_STYLE) == ["São Paulo"]
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen.section == 1 and view(app).settled)
+        assert sections.highlighted_section == 1
+        assert styled(paragraphs(app)[0], MATCH_STYLE) == ["SAO PAULO"]
+        await pilot.press("N")
+        await wait_for(pilot, lambda: screen.section == 0 and view(app).settled)
+        assert sections.highlighted_section == 0 and not screen.brief
     app.service.close()
 
 
