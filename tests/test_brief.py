@@ -3,7 +3,9 @@ cache (real SQLite), cached, and remade when a section's summary changes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_fidelity_service import Source
@@ -22,6 +24,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from models.cache.results import ResultCache
+from models.errors import PrecisError
 from models.inference.extractive import ExtractiveSummarizer
 from models.ingest.article import Article, Section
 from models.service.brief import make_brief, peek_brief
@@ -237,6 +240,34 @@ async def test_stale_briefs_are_dropped_and_t_says_why_not(tmp_path: Path) -> No
         await wait_for(pilot, lambda: pane(app).state == "output")
         await pilot.pause()
         assert pane(app).body_text != "Not this one." and title(app).startswith("Summary")
+    app.service.close()
+
+
+async def test_a_brief_that_cannot_be_made_says_why_and_r_tries_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summarize = Misquotes.summarize
+
+    def breaks_on_buses(self: Misquotes, texts: Sequence[str], length: Length, **kw: Any) -> Any:
+        if any("Buses" in t for t in texts):
+            raise PrecisError("the summarizer broke")
+        return summarize(self, texts, length, **kw)
+
+    monkeypatch.setattr(Misquotes, "summarize", breaks_on_buses)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: pane(app).state == "failure")
+        failure = str(pane(app).query_one("#output-failure", Static).content)
+        assert failure.startswith("No brief: section 2: ") and "summarizer broke" in failure
+        assert "r to try again" in failure
+        monkeypatch.setattr(Misquotes, "summarize", summarize)
+        await pilot.press("r")
+        await brief_shown(pilot, app)
+        assert pane(app).body_text.startswith("They spent 4 million euros.")
+        await pilot.press("r")  # a brief on screen: r says what remakes it
+        assert any("r on a section" in n.message for n in app._notifications)
     app.service.close()
 
 

@@ -536,6 +536,9 @@ class ReaderScreen(SupportAndSearch, Screen[None]):
 
     def action_recompute(self) -> None:
         """Compute what is on screen again, bypassing the cache."""
+        if self.brief and self.query_one(OutputPane).state == "failure":
+            self._request_outputs()  # try the brief again
+            return
         if self.brief:
             # It follows its section summaries: it is made again when one of them is.
             self.notify(

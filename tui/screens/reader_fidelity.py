@@ -27,6 +27,7 @@ from models.errors import Cancelled, PrecisError
 from models.fidelity.support import SentenceSpan, sentence_spans
 from models.ingest.article import Section
 from models.language_names import language_name
+from models.sanitize import safe_message
 from models.service.brief import BRIEF_TITLE, brief_sources, make_brief, peek_brief
 from models.service.events import SUMMARY, TRANSLATION, Failure, Output, OutputKey
 from tui.marks import (
@@ -384,7 +385,8 @@ class SupportAndSearch(_Base):
             self._brief_on_pane = None
             if result.model_id:
                 self.downloads.offer(result)
-            pane.show_failure(result.message, self.downloads.hint(result))
+            message = f"No brief: {safe_message(result.message, 1000)}"
+            pane.show_failure(message, self.downloads.hint(result))
             return
         self._brief_on_pane = (message.lang, message.length)
         self._brief_sources = message.sources
