@@ -27,13 +27,25 @@ from pathlib import Path
 
 import pytest
 
-from models.inference.engines import CTRANSLATE2, TRANSFORMERS, EngineLoader, engine_of
+from models.inference.engines import (
+    CTRANSLATE2,
+    TRANSFORMERS,
+    EngineLoader,
+    ct2_installed,
+    engine_of,
+)
 from models.inference.loader import LoadedModel, ModelLoader
 
 ENGINES = (TRANSFORMERS, CTRANSLATE2)
 REQUIRE_CT2 = "PRECIS_REQUIRE_CT2"  # "1": a missing ctranslate2 wheel fails, not skips
 
 LoadTiny = Callable[[str, str], LoadedModel]
+
+# For tests of CTranslate2 alone.
+needs_ct2 = pytest.mark.skipif(
+    not ct2_installed() and os.environ.get(REQUIRE_CT2) != "1",
+    reason="ctranslate2 is not installed: the CTranslate2 engine is untested",
+)
 
 
 def tiny_name(kind: str) -> str:
@@ -77,7 +89,7 @@ def load_tiny(
             if (kind, engine) not in loaded:
                 folder = tiny_models[kind]
                 if engine == CTRANSLATE2:
-                    _convert_in_process(ct2_cache, tiny_name(kind), folder)
+                    convert_in_process(ct2_cache, tiny_name(kind), folder)
                 model = engine_loader.load(
                     folder,
                     name=tiny_name(kind),
@@ -111,10 +123,13 @@ def tiny_m2m(load_tiny: LoadTiny, engine: str) -> LoadedModel:
     return load_tiny("multilingual", engine)
 
 
-def _convert_in_process(cache: Path, name: str, folder: Path) -> None:
+def convert_in_process(cache: Path, name: str, folder: Path, *, quantize: bool = False) -> Path:
+    """The CPU conversion of `folder` that `EngineLoader` looks for in `cache` under
+    `name`, made here now unless it is there."""
     from models.inference import ct2_convert, ct2_engine
 
-    compute_type = ct2_engine.compute_type_for("cpu", quantize=False)
+    compute_type = ct2_engine.compute_type_for("cpu", quantize)
     out = ct2_convert.converted_folder(cache, name, None, folder, compute_type)
     if not ct2_convert.is_converted(out):
         ct2_convert.convert_now(folder, out, compute_type, allow_pickle=False)
+    return out

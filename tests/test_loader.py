@@ -1,4 +1,7 @@
-"""Loading tiny models through the real path: once per key, safely, with clear errors."""
+"""Loading tiny models through the real path: once per key, safely, with clear errors.
+
+The last tests load through `EngineLoader` on both engines (tests/engine_params.py).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,21 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from engine_params import LoadTiny, convert_in_process, needs_ct2, tiny_name
 
 from models.errors import ModelError
 from models.inference import lazy_torch as hf
-from models.inference.loader import ModelLoader, load_model, max_input_tokens
+from models.inference.budgets import GenerationSettings
+from models.inference.decoding import checkpoint_decoding
+from models.inference.engines import CTRANSLATE2, TRANSFORMERS, EngineLoader, engine_of
+from models.inference.generate import generate_texts
+from models.inference.loader import LoadedModel, ModelLoader, load_model, max_input_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 REV = "0123456789abcdef0123456789abcdef01234567"
@@ -185,3 +195,105 @@ def test_hub_id_loads_offline_from_the_cache(tiny_models: dict[str, Path], tmp_p
     name, revision, window, missing = json.loads(result.stdout.strip().splitlines()[-1])
     assert (name, revision, window) == ("org/tiny-marian", REV, 128)
     assert missing[1] == "org/absent" and "not downloaded" in missing[0]
+
+
+# -- both engines ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "window", "beams"),
+    [("summarizer", 256, 4), ("translator", 128, 4), ("multilingual", 128, 5)],
+)
+def test_both_engines_load_the_same_model(
+    load_tiny: LoadTiny, engine: str, kind: str, window: int, beams: int
+) -> None:
+    loaded = load_tiny(kind, engine)
+    reference = load_tiny(kind, TRANSFORMERS)
+    assert engine_of(loaded) == engine
+    assert (loaded.name, loaded.revision) == (tiny_name(kind), None)
+    assert (loaded.device, loaded.precision) == ("cpu", "fp32")
+    assert loaded.max_input_tokens == window and loaded.is_encoder_decoder
+    # The same decoding from the checkpoint (distilbart keeps it in config.json) and
+    # the same forced tokens: both engines generate as the model card says.
+    decoding = checkpoint_decoding(loaded.model.generation_config)
+    assert decoding == checkpoint_decoding(reference.model.generation_config)
+    assert decoding.num_beams == beams
+    for field in ("forced_bos_token_id", "forced_eos_token_id", "eos_token_id"):
+        mine = getattr(loaded.model.generation_config, field, None)
+        assert mine == getattr(reference.model.generation_config, field, None), field
+    assert type(loaded.tokenizer) is type(reference.tokenizer)
+
+
+@needs_ct2
+def test_ctranslate2_quantizes_to_int8_on_cpu(
+    load_tiny: LoadTiny, ct2_cache: Path, tiny_models: dict[str, Path]
+) -> None:
+    convert_in_process(ct2_cache, tiny_name("summarizer"), tiny_models["summarizer"], quantize=True)
+    loader = EngineLoader(ModelLoader(int8_cache=False), ct2_cache=ct2_cache)
+    loaded = loader.load(
+        tiny_models["summarizer"],
+        name=tiny_name("summarizer"),
+        revision=None,
+        engine=CTRANSLATE2,
+        device="cpu",
+        quantize=True,
+    )
+    assert engine_of(loaded) == CTRANSLATE2 and loader.notes == []
+    assert loaded.precision == "int8" and loaded.model.compute_type == "int8"
+    assert loaded.model.folder != load_tiny("summarizer", CTRANSLATE2).model.folder  # fp32
+    settings = GenerationSettings(8, 1, num_beams=2)
+    assert generate_texts(loaded, ["The council met on Monday."], [settings])[0].text
+
+
+def test_concurrent_loads_on_an_engine_load_once(
+    engine: str, tmp_path: Path, tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tiny_models["translator"]
+    calls: list[str] = []
+    if engine == CTRANSLATE2:
+        from models.inference import ct2_convert, ct2_engine
+
+        def convert(snapshot: Path, out: Path, quantization: str, **kwargs: Any) -> Path:
+            # In this process (the child process precis converts in costs ~10 s here).
+            return ct2_convert.convert_now(snapshot, out, quantization, allow_pickle=False)
+
+        monkeypatch.setattr(ct2_convert, "ensure_converted", _counting(convert, "convert", calls))
+        monkeypatch.setattr(ct2_engine, "load", _counting(ct2_engine.load, "load", calls))
+    else:
+        auto = hf.transformers().AutoModelForSeq2SeqLM
+        monkeypatch.setattr(
+            auto, "from_pretrained", _counting(auto.from_pretrained, "from_pretrained", calls)
+        )
+    loader = EngineLoader(ModelLoader(int8_cache=False), ct2_cache=tmp_path / "ct2")
+    barrier = threading.Barrier(4)
+    got: list[LoadedModel] = []
+
+    def worker() -> None:
+        barrier.wait()
+        model = loader.load(
+            folder,
+            name=tiny_name("translator"),
+            revision=None,
+            engine=engine,
+            device="cpu",
+            quantize=False,
+        )
+        got.append(model)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(got) == 4 and all(g.model is got[0].model for g in got)
+    assert all(engine_of(g) == engine for g in got)
+    once = ["convert", "load"] if engine == CTRANSLATE2 else ["from_pretrained"]
+    assert calls == once
+
+
+def _counting(real: Callable[..., Any], name: str, calls: list[str]) -> Callable[..., Any]:
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return real(*args, **kwargs)
+
+    return counted
