@@ -20,6 +20,7 @@ import base64
 import contextlib
 import random
 import re
+import socket
 import struct
 import sys
 import threading
@@ -587,6 +588,58 @@ def serve() -> Iterator[str]:
         httpd.server_close()
 
 
+@contextlib.contextmanager
+def serve_tls(ca_file: Path) -> Iterator[str]:
+    """`serve()` over TLS, with a certificate for 127.0.0.1 from a throwaway CA whose
+    certificate is written to `ca_file` (point SSL_CERT_FILE at it to trust it)."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextlib.contextmanager
+def serve_silence() -> Iterator[str]:
+    """A port on 127.0.0.1 that accepts connections and never says a byte: a TLS
+    handshake with it waits forever unless something bounds the whole request."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for sock in held:
+            sock.close()
+        listener.close()
+
+
 # -- issue 17: every case, what it did before, and the test that holds the fix ---------
 
 
@@ -721,6 +774,21 @@ ISSUE_17 = (
         "held precis 150 s (stated bound 60 s)",
         "the whole request bounded at 4 x timeout (2 s in the test)",
         "tests/test_hardening_urls.py::test_a_server_trickling_the_status_line_is_cut_at_the_deadline",
+    ),
+    HardeningCase(
+        8,
+        "the same over HTTPS (a local TLS server with a throwaway CA), and a TLS handshake "
+        "that never comes",
+        "with an unwatched TLS socket (a plain HTTPSHandler) the test hangs past 120 s",
+        "the same whole-request deadline; an untrusted certificate is one line",
+        "tests/test_hardening_urls.py::test_https_is_bounded_the_same_way",
+    ),
+    HardeningCase(
+        8,
+        "a port that accepts and never starts the TLS handshake",
+        "cut by the per-read timeout: this one passed before too",
+        "one line within the bound",
+        "tests/test_hardening_urls.py::test_a_tls_handshake_that_never_comes_is_cut",
     ),
     HardeningCase(
         9,

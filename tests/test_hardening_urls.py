@@ -89,6 +89,29 @@ def test_a_server_trickling_the_status_line_is_cut_at_the_deadline(server: str) 
     assert elapsed < 4, elapsed  # the bound is 4 x timeout, connect to last byte
 
 
+def test_https_is_bounded_the_same_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ca = tmp_path / "ca.pem"
+    with corpus.serve_tls(ca) as base:
+        # Not trusted yet: the certificate is refused in one line.
+        assert "certificate" in refused(f"{base}/escapes.html")
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+        assert read_article(f"{base}/escapes.html").title.startswith("Title")  # TLS works
+        start = time.monotonic()
+        message = refused(f"{base}/trickle-status", timeout=0.5)
+        elapsed = time.monotonic() - start
+    assert "no complete answer within 2 s" in message
+    assert elapsed < 4, elapsed
+
+
+def test_a_tls_handshake_that_never_comes_is_cut() -> None:
+    with corpus.serve_silence() as base:
+        start = time.monotonic()
+        message = refused(f"{base}/", timeout=0.5)
+        elapsed = time.monotonic() - start
+    assert "within" in message
+    assert elapsed < 4, elapsed
+
+
 def test_charset_undefined_falls_back_to_detection(server: str, tmp_path: Path) -> None:
     assert "Caf\u00e9" in read_article(f"{server}/charset-undefined").title
     page = tmp_path / "page.html"
