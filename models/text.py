@@ -41,12 +41,18 @@ def split_sentences(text: str, lang: str = "en") -> list[str]:
     except Exception:  # an unknown language code: fall back to the generic rules
         pieces = sentencex.segment("en", text)
     sentences = [p.strip() for p in pieces if p.strip()]
+    if base == "en":
+        sentences = [part for s in sentences for part in _MAY_END.split(s)]
     words = _ordinal_words(base)
     if words is None or len(sentences) < 2:
         return sentences
     return _join_ordinals(sentences, *words)
 
 
+# sentencex takes "May." for an abbreviation, as it is in its list of month
+# abbreviations, so "arrives in May. Critics say" stayed one sentence. The month's
+# whole name abbreviates nothing: a capital after it starts a new sentence.
+_MAY_END = re.compile(r"(?<=\bMay\.)\s+(?=[A-Z\"“‘(])")
 _ORDINAL_END = re.compile(r"(?:^|\s)(?:([^\W\d]+)\s+)?\(?(\d{1,4})\.$")
 # Endings of inflected nouns after an ordinal: "Jahrhunderts", "Geburtstages", "Spieltagen".
 _INFLECTIONS = ("es", "en", "er", "em", "s", "e", "n")

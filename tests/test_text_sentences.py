@@ -76,3 +76,23 @@ def test_numbers_that_end_a_sentence_still_end_it(
 def test_empty_and_unknown_language() -> None:
     assert split_sentences("   ", "de") == []
     assert split_sentences("One. Two.", "xx") == ["One.", "Two."]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The money arrives in May. Critics were not convinced.",
+            ["The money arrives in May.", "Critics were not convinced."],
+        ),
+        (
+            'Talks ended in May. "We failed," he said.',
+            ["Talks ended in May.", '"We failed," he said.'],
+        ),
+        ("In May 2020 the firm left. Then more.", ["In May 2020 the firm left.", "Then more."]),
+        ("Prices rose in Jan. and Feb. this year.", ["Prices rose in Jan. and Feb. this year."]),
+    ],
+)
+def test_may_ends_a_sentence_unlike_the_abbreviated_months(text: str, expected: list[str]) -> None:
+    # sentencex lists "May." with the month abbreviations; the full name ends a sentence.
+    assert split_sentences(text, "en") == expected

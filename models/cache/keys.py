@@ -18,7 +18,7 @@ from models.types import Length, Task
 # Bump whenever the processing around the models changes what an output would be
 # (sentence splitting, chunking, prompt building, post-processing). Old entries
 # then simply stop matching and age out through LRU eviction.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: "May." ends an English sentence (models.text)
 
 
 def text_digest(text: str) -> str:
