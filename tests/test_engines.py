@@ -1,72 +1,39 @@
-"""Both inference engines, transformers and CTranslate2, through the same model layer.
+"""What only CTranslate2 has, and what the two engines must share to the token.
 
-The tiny models are converted by the real `TransformersConverter` in a child process
-(once per session, into a temporary folder) and run through the same
-`generate_texts` / `Seq2SeqSummarizer` / `Seq2SeqTranslator` code as transformers.
-Unquantized, the two engines must write the same tokens. Tests of CTranslate2 skip
-cleanly where its wheel is not installed.
+The model-layer behaviours (chunking, prefixes and forced tokens, budgets, decoding,
+cancellation, retries, cache keys) are tested on both engines by the summarizer,
+translator, generation and loader tests (the `engine` fixture, tests/engine_params.py).
+Here: unquantized, the engines write the same tokens; the options CTranslate2 is given;
+conversion in its child process (kept, reused, cancelled, failed, fallen back from);
+choosing the engine; the provider naming it. Tests of CTranslate2 skip cleanly where
+its wheel is not installed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from engine_params import LoadTiny, needs_ct2
 
 from models.errors import Cancelled, ModelError
 from models.inference import ct2_convert, engines
-from models.inference import generate as generation
 from models.inference.adapters import PrefixingTokenizer
 from models.inference.budgets import GenerationSettings
 from models.inference.engines import CTRANSLATE2, TRANSFORMERS, EngineLoader, engine_of
 from models.inference.generate import generate_texts
 from models.inference.loader import LoadedModel, ModelLoader
-from models.inference.seq2seq import Seq2SeqSummarizer, Seq2SeqTranslator
+from models.inference.seq2seq import Seq2SeqSummarizer
 from models.types import Length
 
-needs_ct2 = pytest.mark.skipif(not engines.ct2_installed(), reason="ctranslate2 not installed")
-ENGINES = [TRANSFORMERS, pytest.param(CTRANSLATE2, marks=needs_ct2)]
 TEXTS = [
     "The city council met on Monday to discuss the new budget for schools and roads.",
     "Prices for food and energy rose sharply last year, according to official data.",
     "The team won the championship.",
 ]
-
-
-@pytest.fixture(scope="session")
-def ct2_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("ct2-cache")
-
-
-@pytest.fixture(scope="session")
-def engine_loader(ct2_cache: Path) -> EngineLoader:
-    return EngineLoader(ModelLoader(int8_cache=False), ct2_cache=ct2_cache)
-
-
-LoadFn = Callable[[str, str], LoadedModel]
-
-
-@pytest.fixture(scope="session")
-def load(engine_loader: EngineLoader, tiny_models: dict[str, Path]) -> LoadFn:
-    """load(kind, engine): a tiny model, unquantized, on `engine` (loaded once)."""
-
-    def load_one(kind: str, engine: str) -> LoadedModel:
-        loaded = engine_loader.load(
-            tiny_models[kind],
-            name=f"tiny-{kind}",
-            revision=None,
-            engine=engine,
-            device="cpu",
-            quantize=False,
-        )
-        assert engine_of(loaded) == engine, engine_loader.notes
-        return loaded
-
-    return load_one
 
 
 # -- the same tokens from both engines ------------------------------------------------
@@ -83,16 +50,16 @@ def load(engine_loader: EngineLoader, tiny_models: dict[str, Path]) -> LoadFn:
     ],
     ids=["greedy", "beam4", "beam4-lp2"],
 )
-def test_engines_write_the_same_tokens(load: LoadFn, kind: str, settings: Any) -> None:
+def test_engines_write_the_same_tokens(load_tiny: LoadTiny, kind: str, settings: Any) -> None:
     extra: dict[str, Any] = {}
-    reference = load(kind, TRANSFORMERS)
+    reference = load_tiny(kind, TRANSFORMERS)
     if kind == "multilingual":  # forced BOS: the target language token
         extra["forced_bos_token_id"] = reference.tokenizer.get_lang_id("de")
     # One text per batch: padding changes transformers' float rounding, and random
     # weights have near ties that rounding flips.
     outputs = {}
     for engine in (TRANSFORMERS, CTRANSLATE2):
-        loaded = load(kind, engine)
+        loaded = load_tiny(kind, engine)
         if kind == "multitarget":  # a sentence-initial target token, as opus-mt-en-zh
             tokenizer = PrefixingTokenizer(loaded.tokenizer, ">>deu<<")
             loaded = dataclasses.replace(loaded, tokenizer=tokenizer)
@@ -105,9 +72,9 @@ def test_engines_write_the_same_tokens(load: LoadFn, kind: str, settings: Any) -
 
 @needs_ct2
 def test_forced_tokens_and_budgets_reach_ctranslate2(
-    load: LoadFn, monkeypatch: pytest.MonkeyPatch
+    load_tiny: LoadTiny, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loaded = load("multilingual", CTRANSLATE2)
+    loaded = load_tiny("multilingual", CTRANSLATE2)
     calls = _spy_translate_batch(loaded, monkeypatch)
     de = loaded.tokenizer.get_lang_id("de")
     settings = GenerationSettings(9, 3, num_beams=2, no_repeat_ngram_size=4)
@@ -122,9 +89,9 @@ def test_forced_tokens_and_budgets_reach_ctranslate2(
 
 @needs_ct2
 def test_forced_eos_sits_at_the_last_position_as_in_transformers(
-    load: LoadFn, monkeypatch: pytest.MonkeyPatch
+    load_tiny: LoadTiny, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loaded = load("summarizer", CTRANSLATE2)
+    loaded = load_tiny("summarizer", CTRANSLATE2)
     calls = _spy_translate_batch(loaded, monkeypatch)
     settings = GenerationSettings(8, 8, num_beams=1, no_repeat_ngram_size=3)
     out = loaded.model.generate_ids([[0, 100, 101, 2]], settings.kwargs(), threading.Event())
@@ -132,100 +99,13 @@ def test_forced_eos_sits_at_the_last_position_as_in_transformers(
     assert out[0][0] == 2 and out[0][-1] == 2 and len(out[0]) == 1 + 8
 
 
-# -- one model layer, both engines ----------------------------------------------------
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_summaries_one_per_text(load: LoadFn, engine: str) -> None:
-    summarizer = Seq2SeqSummarizer(load("summarizer", engine), decoding="fast")
-    out = summarizer.summarize([*TEXTS, ""], Length.SHORT)
-    assert len(out) == 4 and all(out[:3]) and out[3] == ""
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_settings_key_names_the_engine_and_precision(load: LoadFn, engine: str) -> None:
-    summarizer = Seq2SeqSummarizer(load("summarizer", engine))
-    translator = Seq2SeqTranslator(load("translator", engine), "en", "de")
-    for key in (summarizer.settings_key(Length.SHORT), translator.settings_key()):
-        assert f'"engine":"{engine}"' in key and '"precision":"fp32"' in key
-
-
 @needs_ct2
-def test_cache_keys_of_the_two_engines_differ(load: LoadFn) -> None:
+def test_cache_keys_of_the_two_engines_differ(load_tiny: LoadTiny) -> None:
     keys = {
-        Seq2SeqSummarizer(load("summarizer", e)).settings_key(Length.SHORT)
-        for e in (
-            TRANSFORMERS,
-            CTRANSLATE2,
-        )
+        Seq2SeqSummarizer(load_tiny("summarizer", e)).settings_key(Length.SHORT)
+        for e in (TRANSFORMERS, CTRANSLATE2)
     }
     assert len(keys) == 2
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_target_prefix_is_encoded_on_both_engines(load: LoadFn, engine: str) -> None:
-    loaded = load("translator", engine)
-    prefixed = dataclasses.replace(loaded, tokenizer=PrefixingTokenizer(loaded.tokenizer, ">>de<<"))
-    expected = loaded.tokenizer.convert_ids_to_tokens(
-        loaded.tokenizer(">>de<< " + TEXTS[2])["input_ids"]
-    )
-    seen: list[list[str]] = []
-    real = loaded.model.generate
-
-    def spy(input_ids: Any, **kwargs: Any) -> Any:
-        seen.extend(loaded.tokenizer.convert_ids_to_tokens(row) for row in input_ids.tolist())
-        return real(input_ids, **kwargs)
-
-    object.__setattr__(prefixed, "model", _Patched(loaded.model, generate=spy))
-    settings = GenerationSettings(6, 1, num_beams=1, no_repeat_ngram_size=4)
-    generate_texts(prefixed, [TEXTS[2]], [settings])
-    assert seen == [expected]
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_cancelled_before_a_batch(load: LoadFn, engine: str) -> None:
-    cancel = threading.Event()
-    cancel.set()
-    with pytest.raises(Cancelled):
-        Seq2SeqTranslator(load("translator", engine), "en", "de").translate(TEXTS, cancel=cancel)
-
-
-@needs_ct2
-def test_cancel_stops_greedy_decoding_inside_a_batch(load: LoadFn) -> None:
-    loaded = load("summarizer", CTRANSLATE2)
-    settings = GenerationSettings(200, 200, num_beams=1, no_repeat_ngram_size=0)
-    cancel = threading.Event()
-    cancel.set()  # the step callback sees it at the first token
-    out = loaded.model.generate_ids([[0, 100, 101, 2]], settings.kwargs(), cancel)
-    assert len(out[0]) < 10
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_degenerate_output_is_retried_with_safer_settings(
-    load: LoadFn, engine: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    loaded = load("summarizer", engine)
-    beams: list[int] = []
-    real = loaded.model.generate
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        beams.append(kwargs["num_beams"])
-        return real(*args, **kwargs)
-
-    flagged: list[str] = []
-
-    def first_is_bad(output: str, source: str, **kwargs: Any) -> str | None:
-        if not flagged:
-            flagged.append(output)
-            return "a repetition loop"
-        return None
-
-    spied = dataclasses.replace(loaded)
-    object.__setattr__(spied, "model", _Patched(loaded.model, generate=spy))
-    monkeypatch.setattr(generation, "degeneracy", first_is_bad)
-    settings = GenerationSettings(8, 1, num_beams=1, no_repeat_ngram_size=3)
-    out = generation.generate_checked(spied, TEXTS[:1], [settings], task="summary")
-    assert beams == [1, 4] and out[0].failure is None and out[0].text
 
 
 # -- conversion --------------------------------------------------------------------
@@ -365,17 +245,6 @@ def test_provider_runs_and_names_the_engine(
 
 
 # -- helpers ------------------------------------------------------------------------
-
-
-class _Patched:
-    """`model` with some attributes replaced (a spy on `generate`)."""
-
-    def __init__(self, model: Any, **replaced: Any) -> None:
-        self._model = model
-        self.__dict__.update(replaced)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._model, name)
 
 
 def _spy_translate_batch(
