@@ -263,3 +263,118 @@ def test_support_through_the_pivot_maps_pivot_sentences_to_the_section() -> None
     )
     _, alone = annotate(german, french, translation=False, lang="de", source_lang="fr")
     assert fallback == alone
+
+
+# -- German single words and CJK names (models.fidelity.lexicons, cjk_names) ---------------
+
+GERMAN_SOURCE = (
+    "Die Gewerkschaft GDL hat die Deutsche Bahn am Montag mit 80 Lokführern bestreikt. Die "
+    "Regierung will zwischen den Tarifparteien vermitteln."
+)
+
+
+def test_german_single_names_the_source_lacks_are_flagged() -> None:
+    summary = (
+        "Die Bahn wurde am Montag bestreikt, sagte Merkel. Nach Angaben von "
+        "Wirtschaftsminister Habeck will auch Siemens vermitteln."
+    )
+    # Merkel and Siemens: about as common in English text as in German; Habeck: after a
+    # title ("...minister"), though rare in English.
+    assert _texts(check_summary(summary, GERMAN_SOURCE, lang="de")) == [
+        "Merkel",
+        "Habeck",
+        "Siemens",
+    ]
+
+
+def test_german_nouns_the_source_lacks_are_not_names() -> None:
+    summary = (
+        "Die Lokführer legten die Arbeit nieder. Rund 80 Mitarbeiter streikten, pro Tag "
+        "fielen Züge aus; die neue Regierung sucht mit dem Team Personal. Es ging um Geld, "
+        "Gas und Energie."
+    )
+    # Plural and mass nouns without an article, after a number, after an article and an
+    # adjective, and nouns German shares with English.
+    assert check_summary(summary, GERMAN_SOURCE, lang="de") == []
+
+
+def test_a_german_name_inflected_or_in_the_source_is_not_flagged() -> None:
+    source = "Kanzlerin Merkel und der Konzern Siemens sprachen mit der GDL."
+    assert check_summary("Merkels Regierung und Siemens einigten sich.", source, lang="de") == []
+
+
+def test_a_sentence_opening_word_is_not_part_of_a_german_name() -> None:
+    flags = check_summary("Laut Merkel will die Regierung vermitteln.", GERMAN_SOURCE, lang="de")
+    assert [(f.text, f.kind) for f in flags] == [("Merkel", NAME_FLAG)]
+    # A first name opening the sentence is part of the name.
+    flags = check_summary("Olaf Scholz will vermitteln.", GERMAN_SOURCE, lang="de")
+    assert _texts(flags) == ["Olaf Scholz"]
+
+
+def test_chinese_names_the_source_lacks_are_flagged() -> None:
+    source = "上海市统计局3月19日公布，上海常住人口为2487万人。"
+    summary = "习近平说，上海常住人口为2487万，东京的城市人口也明白了。"
+    flags = check_summary(summary, source, lang="zh")
+    assert [(f.text, f.kind) for f in flags] == [("习近平", NAME_FLAG), ("东京", NAME_FLAG)]
+    assert all(summary[f.start : f.end] == f.text for f in flags if f.start is not None)
+
+
+def test_chinese_names_against_an_english_source() -> None:
+    source = "Chinese President Xi Jinping met French President Emmanuel Macron in Tokyo."
+    # By sound (pinyin), as a city CLDR names in both languages, by an adjective.
+    assert (
+        check_summary("习近平在东京会见了法国总统马克龙。", source, lang="zh", source_lang="en")
+        == []
+    )
+    flags = check_summary("李克强在东京会见了德国总统。", source, lang="zh", source_lang="en")
+    assert _texts(flags) == ["李克强", "德国"]
+
+
+def test_japanese_names_the_source_lacks_are_flagged() -> None:
+    source = "東京都は3月19日に予算を発表した。小池百合子知事によると保育士を増やす。"
+    summary = "大阪府の発表によると、メルケル首相と岸田文雄首相が日独のデータとニュースを見た。"
+    # A proper noun IPAdic knows, a katakana word it does not know, a name of two parts
+    # as one; loanwords it knows ("データ") and one-kanji abbreviations ("日独") are not.
+    assert _texts(check_summary(summary, source, lang="ja")) == ["大阪", "メルケル", "岸田文雄"]
+    assert check_summary("小池知事は東京都の予算を発表した。", source, lang="ja") == []
+
+
+def test_japanese_names_against_an_english_source() -> None:
+    source = "Chancellor Olaf Scholz met Prime Minister Fumio Kishida in Tokyo on March 19."
+    clean = "ショルツ首相は3月19日、東京で岸田文雄首相と会談した。"
+    assert check_summary(clean, source, lang="ja", source_lang="en") == []
+    changed = "マクロン大統領は3月19日、大阪で岸田文雄首相と会談した。"
+    assert _texts(check_summary(changed, source, lang="ja", source_lang="en")) == [
+        "マクロン",
+        "大阪",
+    ]
+
+
+def test_sound_skeletons_meet_across_scripts() -> None:
+    from models.fidelity.cjk_names import reading, skeleton, sounds_alike
+
+    assert skeleton("merukeru") == skeleton("merkel") == "mrkr"
+    assert skeleton("shorutsu") == skeleton("scholz")
+    assert sounds_alike(reading("ゼレンスキー", "ja"), "zelensky")
+    assert reading("東京", "ja") == "toukiyou" and sounds_alike("toukiyou", "tokyo")
+    assert not sounds_alike(reading("マクロン", "ja"), "merkel")
+
+
+def test_place_names_come_from_cldr_in_each_language() -> None:
+    from models.fidelity.fold import fold
+    from models.fidelity.lexicons import place_forms, place_names
+
+    tokyo = place_names("zh")["东京"]
+    assert "Asia/Tokyo" in tokyo
+    assert "tokyo" in place_forms(tokyo, "en") and "東京" in place_forms(tokyo, "ja")
+    # Folded, as every name is compared: NFKD splits the voicing mark off "ド".
+    assert "DE" in place_names("ja")[fold("ドイツ")]
+
+
+def test_importing_the_checks_loads_no_word_list_or_analyser() -> None:
+    code = (
+        "import sys; import models.fidelity.flagger; "
+        "print(any(m in sys.modules for m in ('wordfreq', 'jieba', 'fugashi', 'ipadic')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -4,9 +4,12 @@ A name is a capitalised word that does not open a sentence (or a run of them), i
 any cased script: Latin, Cyrillic, Greek. Matching forgives what changes a name
 without changing whom it names: case, accents, inflection ("Merkels", "Berlins"),
 transliteration ("Путин" is "Putin") and the small spelling shifts between
-languages ("München"/"Munich"). German capitalises every noun, so there only runs
-of two or more capitalised words count as names. Text in scripts without case
-(CJK) has no names this module can see; Latin names inside it still count.
+languages ("München"/"Munich"). German capitalises every noun, so there runs of
+two or more capitalised words count as names, and a single word only with evidence:
+a title or a word such as "Konzern" before it ("Kanzler Scholz", "Stadt Köln"), or,
+with no article before it, about as common in English text as in German (`lexicons`:
+"Merkel", "Siemens", "Google"; "Streik" and "Regierung" are German only). Names in
+Chinese and Japanese, which have no case, come from `cjk_names`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import pairwise
 
+from models.fidelity import lexicons
+from models.fidelity.cjk_names import find_cjk_names, in_places, reading, sounds_alike
 from models.fidelity.fold import fold, transliterate
 from models.text import CJK_CHAR
 
@@ -64,6 +70,46 @@ _GERMAN_NOUN_ENDINGS = (
 )
 _PARTICLES = frozenset({"de", "van", "von", "der", "den", "du", "da", "di", "del", "la", "le",
                         "al", "bin", "ibn"})
+# German words after which a capitalised word is a noun, not a name: articles,
+# determiners, and prepositions merged with an article ("im", "zum").
+_GERMAN_DETERMINERS = frozenset(
+    {
+        "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines",
+        "kein", "keine", "keinen", "keinem", "keiner", "keines", "dieser", "diese", "dieses",
+        "diesen", "diesem", "jeder", "jede", "jedes", "jeden", "jedem", "alle", "allen", "aller",
+        "mein", "meine", "meinen", "meinem", "meiner", "sein", "seine", "seinen", "seinem",
+        "seiner", "ihr", "ihre", "ihren", "ihrem", "ihrer", "unser", "unsere", "unseren", "unserem",
+        "im", "am", "zum", "zur", "vom", "beim", "ins", "ans", "aufs", "ums", "durchs", "furs",
+        "pro", "je", "viele", "mehrere", "einige", "wenige", "beide", "welche", "welcher"
+    }
+)
+# Words before a name that say what it names ("Kanzler Scholz", "Konzern Siemens").
+_GERMAN_CUES = frozenset(
+    {
+        "herr", "frau", "kanzler", "kanzlerin", "bundeskanzler", "bundeskanzlerin", "minister",
+        "ministerin", "prasident", "prasidentin", "bundesprasident", "bundesprasidentin",
+        "burgermeister", "burgermeisterin", "oberburgermeister", "oberburgermeisterin", "konzern",
+        "unternehmen", "firma", "hersteller", "autobauer", "stadt", "gemeinde", "partei",
+        "gewerkschaft", "verein", "klub", "club", "sender", "zeitung", "airline",
+        "fluggesellschaft", "landkreis", "kreis", "bundesland"
+    }
+)
+_GERMAN_CUE_ENDINGS = ("minister", "ministerin", "chef", "chefin", "sprecher", "sprecherin",
+                       "prasident", "prasidentin", "kanzler", "kanzlerin")
+# Nouns German shares with English, about as common in both: not names on their own.
+_GERMAN_SHARED_NOUNS = frozenset(
+    {
+        "euro", "dollar", "cent", "franken", "pfund", "yen", "yuan", "rubel", "computer",
+        "software", "internet", "online", "film", "sport", "team", "job", "show", "manager",
+        "service", "hotel", "radio", "video", "bus", "taxi", "test", "start", "chance", "problem",
+        "system", "person", "moment", "partner", "plan", "park", "bank", "gas", "hand", "land",
+        "tag", "name", "material", "import", "export", "winter", "sommer", "wind", "ball", "gold",
+        "post", "zone", "auto", "kilo", "app", "smartphone", "handy", "e-mail", "email",
+        "interview", "party", "star", "fan", "fans", "training", "event", "festival", "trend",
+        "update", "marketing", "design", "club", "golf", "tennis", "hockey", "boom", "deal",
+        "crash", "hit"
+    }
+)
 
 # fmt: on
 
@@ -82,8 +128,10 @@ def _cased(word: str) -> bool:
     return word[:1].isupper() and word.lower() != word
 
 
-def find_names(text: str, lang: str = "en") -> list[Name]:
-    """The capitalised words in `text` that look like names, one `Name` per word."""
+def find_names(text: str, lang: str = "en", *, lexical: bool = True) -> list[Name]:
+    """The capitalised words in `text` that look like names, one `Name` per word, and in
+    Chinese and Japanese text the names `cjk_names` finds. `lexical` False leaves out
+    what needs a word list (German single words, CJK names): a source's index does not."""
     base = (lang or "en").split("-")[0].lower()
     words = list(_WORD.finditer(_blank_cjk(text)))
     names: list[Name] = []
@@ -117,21 +165,78 @@ def find_names(text: str, lang: str = "en") -> list[Name]:
         if start_of_sentence and (len(cased) < 2 or fold(cased[0].group()) in _NOT_NAMES):
             run_names = cased[1:]  # a lone first word is capitalised anyway
         if base in _NOUNS_CAPITALISED:
-            run_names = _german_names(run_names)
+            # "Laut Merkel", "Auch Siemens": a word opening the sentence is no part of a
+            # name unless it looks like one itself ("Olaf Scholz").
+            if (
+                lexical
+                and start_of_sentence
+                and len(run_names) >= 2
+                and not _german_by_frequency(run_names[0].group())
+            ):
+                run_names = run_names[1:]
+            run_names = _german_names(run_names, text, lexical)
         for m in run_names:
             if fold(m.group()) not in _NOT_NAMES:
                 names.append(Name(m.group(), m.start(), m.end(), number))
+    if lexical and base in ("zh", "ja"):
+        for i, (name, start, end) in enumerate(find_cjk_names(text, base)):
+            names.append(Name(name, start, end, len(runs) + i))
     return names
 
 
-def _german_names(run: list[re.Match[str]]) -> list[re.Match[str]]:
-    """German capitalises nouns: keep acronyms, and runs of two or more words that
-    do not end like common nouns ("Olaf Scholz", not "Berliner Krankenhaus")."""
+def _german_names(run: list[re.Match[str]], text: str, lexical: bool) -> list[re.Match[str]]:
+    """German capitalises nouns: keep acronyms, runs of two or more words that do not
+    end like common nouns ("Olaf Scholz", not "Berliner Krankenhaus"), and single words
+    with the evidence of `_german_single_name`."""
     acronyms = [m for m in run if m.group().isupper() and len(m.group()) > 1]
     nouns = [m for m in run if fold(m.group()).endswith(_GERMAN_NOUN_ENDINGS)]
     if len(run) >= 2 and not nouns:
-        return run
-    return acronyms
+        if not lexical or any(_unknown_or_name_like(m.group()) for m in run):
+            return run
+        return acronyms  # common German words only: "Team Personal"
+    if not lexical:
+        return acronyms
+    # Each word on its own: "Angaben von Wirtschaftsminister Habeck" holds one name.
+    return [m for m in run if m in acronyms or _german_single_name(m, text)]
+
+
+def _unknown_or_name_like(word: str) -> bool:
+    return not lexicons.german_zipf(word) or _german_by_frequency(word)
+
+
+def _german_single_name(match: re.Match[str], text: str) -> bool:
+    """Whether one capitalised German word, not at a sentence's start, is a name."""
+    word = match.group()
+    key = fold(word)
+    if key in _NOT_NAMES or key in _GERMAN_SHARED_NOUNS or "-" in word or len(word) < 3:
+        return False
+    before = _WORD.findall(text[max(0, match.start() - 60) : match.start()])
+    gap = text[max(0, match.start() - 3) : match.start()]
+    if any(c.isdigit() for c in gap):
+        return False  # "8000 Lokführer": a counted noun
+    last = fold(before[-1]) if before else ""
+    if last in _GERMAN_CUES or last.endswith(_GERMAN_CUE_ENDINGS):
+        return True  # "Kanzler Scholz", "Konzern Siemens", "Wirtschaftsminister Habeck"
+    for previous in reversed(before[-3:]):
+        if fold(previous) in _GERMAN_DETERMINERS:
+            return False  # "die neue Regierung"
+        if _cased(previous):
+            break  # only lowercase words (adjectives) between an article and its noun
+    return _german_by_frequency(word)
+
+
+def _german_by_frequency(word: str) -> bool:
+    """Whether a capitalised German word is as common in English text as a name is."""
+    if fold(word) in _GERMAN_SHARED_NOUNS:
+        return False
+    german, english = lexicons.german_zipf(word), lexicons.english_zipf(word)
+    if not german:
+        # Rarer than the German list reaches: a name if English text knows it well and
+        # it is no compound of a German noun ("Heizungsgesetz").
+        return english >= 2.5 and not lexicons.german_compound(word)
+    # A name is about as common in English text as in German; a German noun is not, and
+    # an English loanword ("Team", "Job") is more common in English.
+    return english >= 2.0 and german - english <= 1.8 and english - german <= 0.4
 
 
 def _blank_cjk(text: str) -> str:
@@ -158,10 +263,14 @@ class NameIndex:
     """The words of a source text, folded and transliterated, for name lookups."""
 
     def __init__(self, text: str, lang: str = "en") -> None:
+        self.text = text
+        self.lang = (lang or "en").split("-")[0].lower()
+        self._folded_text: str | None = None
+        self._spoken: frozenset[str] | None = None
         words = {m.group() for m in _WORD.finditer(_blank_cjk(text))}
         self.folded = frozenset(fold(w).replace(".", "") for w in words)
         runs: dict[int, list[str]] = {}
-        for name in find_names(text, lang):
+        for name in find_names(text, lang, lexical=False):
             runs.setdefault(name.run, []).append(name.text)
         self.acronyms = frozenset(initials(r) for r in runs.values() if len(r) >= 2)
         self.latin = frozenset(transliterate(w) for w in words)
@@ -169,8 +278,11 @@ class NameIndex:
         for word in self.latin | self.folded:
             self._by_prefix.setdefault(word[:2], set()).add(word)
 
-    def has(self, name: str) -> bool:
-        """Whether the source names `name` (ignoring case, accents, inflection, script)."""
+    def has(self, name: str, lang: str = "en") -> bool:
+        """Whether the source names `name`, found in text in `lang` (ignoring case,
+        accents, inflection, script)."""
+        if CJK_CHAR.search(name):
+            return self._has_cjk(name, (lang or "en").split("-")[0].lower())
         name = _POSSESSIVE.sub("", name)  # "ESA's" is ESA
         key = fold(name).replace(".", "")
         if key in self.folded or (name.isupper() and key in self.acronyms):
@@ -181,6 +293,43 @@ class NameIndex:
         if latin in self.latin:
             return True
         return any(_same_name(latin, known) for known in self._candidates(latin))
+
+    def _has_cjk(self, name: str, lang: str) -> bool:
+        """A Chinese or Japanese name: in the source as written, as the same country or
+        city in the source's language, or, in a Latin-script source, by its sound."""
+        if self._folded_text is None:
+            self._folded_text = fold(self.text)
+        if fold(name) in self._folded_text:
+            return True
+        place = in_places(name, lang, self.lang, self._folded_text, DEMONYMS)
+        if place is not None:
+            return place
+        if CJK_CHAR.search(self.text):
+            return False  # a source in Chinese or Japanese would have it as written
+        spoken = reading(name, lang)
+        return any(sounds_alike(spoken, known) for known in self._spoken_words())
+
+    def _spoken_words(self) -> frozenset[str]:
+        """The source's capitalised words, and pairs and triples of adjacent ones, in
+        folded Latin letters: "Xi Jinping" is also "xijinping", "Fumio Kishida" also
+        "kishidafumio"."""
+        if self._spoken is None:
+            # Capitalised words only, and only adjacent ones joined: "March on" is no name.
+            runs: list[list[str]] = [[]]
+            for m in _WORD.finditer(self.text):
+                if _cased(m.group()):
+                    runs[-1].append(transliterate(m.group()))
+                elif runs[-1]:
+                    runs.append([])
+            joined: set[str] = set()
+            for words in runs:
+                joined.update(words)
+                for size in (2, 3):
+                    joined.update("".join(words[i : i + size]) for i in range(len(words) - 1))
+                # Family name first in Chinese and Japanese: "Fumio Kishida" is 岸田文雄.
+                joined.update(b + a for a, b in pairwise(words))
+            self._spoken = frozenset(w for w in joined if w)
+        return self._spoken
 
     def has_run(self, words: list[str]) -> bool:
         """Whether a multi-word name is the source's acronym ("United Nations" for "UN")."""

@@ -41,7 +41,7 @@ def check_summary(
     for name in found:
         if taken.find(1, name.start, name.end) >= 0:
             continue
-        if not names.has(name.text) and not names.has_run(runs[name.run]):
+        if not names.has(name.text, lang) and not names.has_run(runs[name.run]):
             flags.append(Flag(name.text, NAME_FLAG, name.start, name.end))
     return _merged(sorted(flags, key=lambda f: (f.start or 0, f.end or 0)), summary)
 
