@@ -28,7 +28,9 @@ from typing import Any
 
 from models.fidelity.fold import fold
 
-_LOCK = threading.Lock()  # jieba's lazy initialisation is not thread-safe
+# jieba's lazy initialisation and a MeCab tagger are not safe to share between threads
+# (the service and the brief each check outputs on a worker thread of their own).
+_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +91,9 @@ def chinese_tokens(text: str) -> list[Token]:
     tokenizer = _jieba()
     tokens: list[Token] = []
     position = 0
-    for pair in tokenizer.cut(text, HMM=True):
+    with _LOCK:
+        pairs = list(tokenizer.cut(text, HMM=True))
+    for pair in pairs:
         word, tag = pair.word, pair.flag
         start = text.find(word, position)
         if start < 0:
@@ -117,13 +121,13 @@ def japanese_tokens(text: str) -> list[Token]:
     tagger = _mecab()
     tokens: list[Token] = []
     position = 0
-    for node in tagger(text):
-        word = node.surface
+    with _LOCK:
+        nodes = [(node.surface, list(node.feature)) for node in tagger(text)]
+    for word, features in nodes:
         start = text.find(word, position)
         if start < 0:
             continue
         position = start + len(word)
-        features = list(node.feature)
         # IPAdic gives 9 fields for a known word, 7 for one it guessed (no reading).
         known = len(features) > 7
         reading = features[7] if known and features[7] != "*" else word
