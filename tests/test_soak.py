@@ -26,7 +26,8 @@ from textual.worker import Worker, WorkerState
 
 from models.cache.results import ResultCache
 from models.ingest.sources import read_article
-from models.service.events import Failure, Output
+from models.service.brief import peek_brief
+from models.service.events import SUMMARY, Failure, Output, OutputKey
 from models.service.provider import ModelProvider
 from models.service.scheduler import PrecisService
 from models.settings import Settings
@@ -34,6 +35,7 @@ from tui.app import PrecisApp
 from tui.screens import LanguagePicker, ReaderScreen
 from tui.screens.reader import sanitized
 from tui.widgets import OriginalView, OutputPane, SectionList
+from tui.widgets.section_list import BRIEF
 
 pytestmark = [
     pytest.mark.soak,
@@ -52,17 +54,29 @@ READER_KEYS = (
     + ["down"] * 3
     + ["up"] * 2
     + ["s"] * 3
-    + ["l", "L", "t", "r", "enter", "escape", "question_mark"]
+    + ["l", "L", "t", "r", "b", "home", "enter", "escape", "question_mark"]
 )
 PICKER_KEYS = [*"deutschenglishfrançais", "backspace", "down", "up", "enter", "escape"]
 
 
 def check_consistent(app: PrecisApp, service: PrecisService) -> None:
     screen: ReaderScreen = app._reader
-    assert screen.query_one(SectionList).highlighted == screen.section
-    assert screen.query_one(OriginalView)._section.index == screen.section
+    shown_section = screen.query_one(OriginalView)._section
+    assert shown_section is not None
     pane = screen.query_one(OutputPane)
     assert pane.state in ("loading", "output", "failure", "download"), pane.state
+    if screen.brief:
+        assert screen.query_one(SectionList).highlighted_section is BRIEF
+        assert shown_section.title.startswith("Brief")  # the article's contents
+        if pane.state == "output":
+            assert pane.output is not None
+            assert pane.output.key == OutputKey(0, screen.lang, SUMMARY, screen.length)
+            if pane.output.missing_model is None:
+                brief = peek_brief(service, screen.lang, screen.length)
+                assert brief is not None and pane.body_text == sanitized(brief).text
+        return
+    assert screen.query_one(SectionList).highlighted_section == screen.section
+    assert shown_section.index == screen.section
     if pane.state == "output":
         assert pane.output is not None
         assert pane.output.key == screen.summary_key
