@@ -11,9 +11,10 @@ from pathlib import Path
 
 from test_tui_app import make_app, reader, settled, wait_for
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from models.settings import Settings
-from tui.widgets import OriginalView
+from tui.widgets import OriginalView, OutputPane
 
 
 def extractive(**changes: object) -> Settings:
@@ -90,4 +91,23 @@ def test_small_terminal(snap_compare, tmp_path: Path) -> None:
         await settled(pilot, app)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    app.service.close()
+
+
+def test_brief(snap_compare, tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+
+    async def run_before(pilot: Pilot) -> None:
+        await settled(pilot, app)
+        await pilot.press("b")
+        title = reader(app).query_one("#output-title", Static)
+        await wait_for(pilot, lambda: str(title.content).startswith("Brief"))
+        await wait_for(pilot, lambda: reader(app).query_one(OutputPane).state == "output")
+        await app.workers.wait_for_complete()
+        await settled(pilot, app)
+        # The marks as the cache has them now, not as the events happened to arrive.
+        reader(app)._refresh_marks()
+        await settled(pilot, app)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
     app.service.close()
