@@ -24,6 +24,7 @@ from models.settings import Settings, SettingsError, load_settings
 from models.types import Length
 
 if TYPE_CHECKING:
+    from models.service.events import ServiceEvent
     from models.service.provider import ModelProvider
     from models.service.scheduler import PrecisService
 
@@ -63,6 +64,11 @@ def _model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", metavar="CODE", help="target language (default: the article's)")
     parser.add_argument("--length", choices=[x.value for x in Length], help="summary length")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    parser.add_argument(
+        "--engine",
+        metavar="auto|transformers|ctranslate2",
+        help="inference engine (default auto: CTranslate2 on CPU when installed)",
+    )
     parser.add_argument(
         "--offline",
         action="store_true",
@@ -142,6 +148,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         "lang": getattr(args, "lang", None),
         "length": Length(args.length) if getattr(args, "length", None) else None,
         "device": getattr(args, "device", None),
+        # Checked by load_settings: a bad value is one line, not argparse's usage.
+        "engine": (getattr(args, "engine", None) or "").strip().lower() or None,
         "offline": getattr(args, "offline", None),
         "cache_path": args.cache,
         "max_input_mb": args.max_size,
@@ -225,6 +233,7 @@ def run_export(argv: Sequence[str]) -> int:
         fallback=not args.strict,
         read_anyway=args.read_anyway,
     )
+    service.set_listener(_ConversionReporter())
     try:
         unavailable = _ensure_models(service, settings, strict=args.strict)
         data = export_data(
@@ -302,6 +311,39 @@ def _download_with_progress(provider: ModelProvider, model_id: str) -> None:
         raise
     if tty and announced:
         print(file=sys.stderr)
+
+
+class _ConversionReporter:
+    """An export's listener: a CTranslate2 conversion's progress on stderr, as a
+    download's, and a fallback to transformers as one `precis: note:` line."""
+
+    def __init__(self) -> None:
+        self._tty = sys.stderr.isatty()
+        self._announced: set[str] = set()
+        self._open_line = False  # a \r progress line waits for its newline
+
+    def __call__(self, event: ServiceEvent) -> None:
+        from models.service.events import ConversionProgress
+
+        if not isinstance(event, ConversionProgress):
+            return
+        model = safe_line(event.model_id)
+        if not event.finished:
+            if event.model_id not in self._announced:
+                self._announced.add(event.model_id)
+                print(f"precis: converting {model} for CTranslate2", file=sys.stderr)
+            if self._tty:
+                size = f"{event.done / 1e6:.0f}" + (
+                    f"/{event.total / 1e6:.0f} MB" if event.total else " MB"
+                )
+                print(f"\rprecis: {model}: {size}", end="", file=sys.stderr)
+                self._open_line = True
+            return
+        if self._open_line:
+            print(file=sys.stderr)
+            self._open_line = False
+        if event.error:
+            print(f"precis: note: {safe_message(event.error, limit=1000)}", file=sys.stderr)
 
 
 def run_models(argv: Sequence[str]) -> int:

@@ -5,15 +5,20 @@ a model, the reader offers its download on `d`. `ModelDownloads` is a small
 component the reader screen owns: it keeps the state of that flow (what is missing,
 what is downloading, what was confirmed) and drives the output pane's progress line
 and the status line. What was on screen stays there whatever the download's end.
+
+A model's conversion for CTranslate2 (models.inference.engines) arrives the same way,
+as `ConversionProgress`: its progress shows like a download's (when no download is
+shown), escape skips it (transformers runs the model in this run), and a fallback
+to transformers is one notification saying why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from models.sanitize import safe_line, safe_message
-from models.service.events import Failure
+from models.service.events import ConversionProgress, Failure
 from models.service.scheduler import CANCELLED
 from models.text import format_size
 from tui.screens.confirm import ConfirmDownload
@@ -23,6 +28,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from models.service.events import DownloadProgress
+    from models.service.provider import ModelProvider
     from models.service.scheduler import PrecisService
 
 
@@ -47,7 +53,10 @@ class ModelDownloads:
         """What `d` would fetch: the model behind the failure or fallback on screen."""
         self.downloading: str | None = None
         """The model being downloaded now."""
+        self.converting: str | None = None
+        """The model being converted for CTranslate2 now."""
         self._confirmed: set[str] = set()  # asked once per model and run
+        self._skipped: set[str] = set()  # conversions escape stopped (already said)
         self._offered: set[str] = set()  # models whose download a toast offered
 
     # -- what is missing --------------------------------------------------------------
@@ -123,20 +132,25 @@ class ModelDownloads:
         self._service.download(model_id)
 
     def cancel(self) -> bool:
-        """Cancel the download running (True), or do nothing (False).
+        """Cancel the download running, else skip the conversion running (True), or
+        do nothing (False).
 
         The screen says "cancelled" at once; the transfer stops on its own thread and
         its late end is ignored.
         """
         model_id = self.downloading
         if model_id is None:
-            return False
+            return self._skip_conversion()
         self._service.cancel_download()
         self._finish(model_id, CANCELLED)
         return True
 
     def update(self, progress: DownloadProgress) -> None:
-        """Progress or the end of the download on screen (others are ignored)."""
+        """Progress or the end of the download on screen (others are ignored), or of
+        a conversion."""
+        if isinstance(progress, ConversionProgress):
+            self._conversion(progress)
+            return
         if progress.model_id != self.downloading:
             return  # cancelled already, or another run's
         pane = self._screen.query_one(OutputPane)
@@ -167,3 +181,52 @@ class ModelDownloads:
             self._screen.notify(f"Downloaded {model}.", markup=False)
             self.missing = None
             self._on_downloaded(model_id)
+
+    # -- conversions for CTranslate2 ---------------------------------------------------
+
+    def _conversion(self, progress: ConversionProgress) -> None:
+        model = safe_line(progress.model_id)
+        pane = self._screen.query_one(OutputPane)
+        if not progress.finished:
+            if progress.model_id in self._skipped:
+                return
+            if self.converting != progress.model_id:
+                self.converting = progress.model_id
+                # The short name: a narrow status line drops a part that does not fit.
+                short = model.rstrip("/").rsplit("/", 1)[-1] or model
+                self._on_status(f"converting {short}")
+            if self.downloading is None:  # a download's progress keeps the line
+                pane.show_download(
+                    progress.model_id,
+                    progress.done,
+                    progress.total,
+                    doing="CTranslate2 conversion of",
+                    escape="escape: use transformers now",
+                )
+            return
+        was_shown = self.converting == progress.model_id
+        if was_shown:
+            self.converting = None
+            self._on_status("")
+            if self.downloading is None:
+                pane.hide_download()
+        if progress.error and progress.model_id not in self._skipped:
+            # The one line saying why transformers runs this model.
+            self._screen.notify(
+                safe_message(progress.error), severity="warning", timeout=10, markup=False
+            )
+
+    def _skip_conversion(self) -> bool:
+        model_id = self.converting
+        if model_id is None:
+            return False
+        provider = cast("ModelProvider", self._service.provider)  # only it converts
+        self._skipped.update(provider.skip_conversions() or [model_id])
+        self.converting = None
+        self._screen.query_one(OutputPane).hide_download()
+        self._on_status("")
+        self._screen.notify(
+            f"Conversion of {safe_line(model_id)} skipped: transformers runs it this time.",
+            markup=False,
+        )
+        return True

@@ -119,10 +119,19 @@ class OutputPane(VerticalScroll, can_focus=True):
         self.query_one("#output-failure", Static).update(Content(text))
         self._set_state("failure")
 
-    def show_download(self, model_id: str, done: int, total: int | None) -> None:
-        """A download in progress below what is shown; `total` None: indeterminate."""
+    def show_download(
+        self,
+        model_id: str,
+        done: int,
+        total: int | None,
+        *,
+        doing: str = "Downloading",
+        escape: str = "escape cancels",
+    ) -> None:
+        """A download (or another model preparation, `doing`: a CTranslate2
+        conversion) in progress below what is shown; `total` None: indeterminate."""
         size = f"{done / 1e6:.1f} MB" + (f" of {total / 1e6:.1f} MB" if total else "")
-        label = f"Downloading {safe_line(model_id)}: {size} (escape cancels)"
+        label = f"{doing} {safe_line(model_id)}: {size} ({escape})"
         self.query_one("#download-label", Label).update(Content(label))
         self.query_one("#download-bar", ProgressBar).update(total=total, progress=done)
         self.downloading = True
