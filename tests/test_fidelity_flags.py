@@ -311,6 +311,24 @@ def test_a_sentence_opening_word_is_not_part_of_a_german_name() -> None:
     assert _texts(flags) == ["Olaf Scholz"]
 
 
+def test_a_country_or_city_under_its_name_in_another_language_is_not_flagged() -> None:
+    source = "Chancellor Merkel said Germany and Spain will spend 3 million euros in London."
+    summary = "Merkel dijo que Alemania y España gastarán 3 millones de euros en Londres."
+    assert check_summary(summary, source, lang="es", source_lang="en") == []
+    flags = check_summary("Merkel dijo que Italia gastará 3 millones.", source, lang="es")
+    assert _texts(flags) == ["Italia"]
+
+
+def test_a_common_word_opening_a_sentence_is_not_part_of_a_name() -> None:
+    source = "Chancellor Merkel said Germany will spend 3 million euros."
+    summary = "Selon Merkel, l'Allemagne dépensera 3 millions d'euros."
+    assert check_summary(summary, source, lang="fr", source_lang="en") == []
+    flags = check_summary("Also Siemens said Germany will spend 3 million euros.", source)
+    assert [(f.text, f.kind) for f in flags] == [("Siemens", NAME_FLAG)]
+    # A name's own first word stays part of it.
+    assert _texts(check_summary("Olaf Scholz said so.", source)) == ["Olaf Scholz"]
+
+
 def test_chinese_names_the_source_lacks_are_flagged() -> None:
     source = "上海市统计局3月19日公布，上海常住人口为2487万人。"
     summary = "习近平说，上海常住人口为2487万，东京的城市人口也明白了。"

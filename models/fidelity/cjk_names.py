@@ -10,11 +10,14 @@ and katakana words it does not know at all, which are new foreign names far more
 often than anything else ("ゼレンスキー"). Adjacent parts of one name are joined
 ("小池" + "百合子").
 
-`present` says whether a source names the same thing: as a substring (CJK needs no
-word boundaries), as a country or city under its name in the source's language
-("东京" / "Tokyo"), or by sound against a Latin-script source ("习近平" / "Xi Jinping",
-"メルケル" / "Merkel"). Against a source in another script a Chinese transliteration
-that cannot be matched by sound is not flagged: the same name has too many renderings.
+`entities.NameIndex` then decides whether a source names the same thing: as a
+substring (CJK needs no word boundaries), as a country or city under its CLDR name in
+the source's language or English, or an English adjective of it ("东京" / "Tokyo",
+"法国" / "French"), or, against a Latin-script source, by sound: pinyin or the MeCab
+reading, reduced to consonants, against the source's capitalised words and adjacent
+pairs of them ("习近平" / "Xi Jinping", "メルケル" / "Merkel", "岸田文雄" / "Fumio
+Kishida"). The sound match is loose: a different name that sounds close enough to one
+of the section's names passes unflagged.
 """
 
 from __future__ import annotations

@@ -164,6 +164,13 @@ def find_names(text: str, lang: str = "en", *, lexical: bool = True) -> list[Nam
         run_names = cased
         if start_of_sentence and (len(cased) < 2 or fold(cased[0].group()) in _NOT_NAMES):
             run_names = cased[1:]  # a lone first word is capitalised anyway
+        elif (
+            lexical
+            and start_of_sentence
+            and base not in _NOUNS_CAPITALISED
+            and lexicons.common_word(cased[0].group(), base)
+        ):
+            run_names = cased[1:]  # "Selon Merkel", "Also Siemens": not part of the name
         if base in _NOUNS_CAPITALISED:
             # "Laut Merkel", "Auch Siemens": a word opening the sentence is no part of a
             # name unless it looks like one itself ("Olaf Scholz").
@@ -292,16 +299,26 @@ class NameIndex:
         latin = transliterate(name)
         if latin in self.latin:
             return True
-        return any(_same_name(latin, known) for known in self._candidates(latin))
+        if any(_same_name(latin, known) for known in self._candidates(latin)):
+            return True
+        # A country or city under its name in another language ("Allemagne" / "Germany").
+        base = (lang or "en").split("-")[0].lower()
+        if key not in lexicons.place_names(base):
+            return False
+        return bool(in_places(name, base, self.lang, self._folded(), DEMONYMS))
+
+    def _folded(self) -> str:
+        if self._folded_text is None:
+            self._folded_text = fold(self.text)
+        return self._folded_text
 
     def _has_cjk(self, name: str, lang: str) -> bool:
         """A Chinese or Japanese name: in the source as written, as the same country or
         city in the source's language, or, in a Latin-script source, by its sound."""
-        if self._folded_text is None:
-            self._folded_text = fold(self.text)
-        if fold(name) in self._folded_text:
+        folded = self._folded()
+        if fold(name) in folded:
             return True
-        place = in_places(name, lang, self.lang, self._folded_text, DEMONYMS)
+        place = in_places(name, lang, self.lang, folded, DEMONYMS)
         if place is not None:
             return place
         if CJK_CHAR.search(self.text):

@@ -33,12 +33,9 @@ from models.fidelity.fold import fold
 _LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=1)
 def _german() -> dict[str, float]:
     # wordfreq's "small" German list: ~39,000 words down to Zipf 3, 0.06 s to load.
-    from wordfreq import get_frequency_dict
-
-    return {word: _zipf(freq) for word, freq in get_frequency_dict("de", "small").items()}
+    return _small("de")
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +46,22 @@ def _english() -> dict[str, float]:
 
     words = get_frequency_dict("en", "large")
     return {word: z for word, freq in words.items() if (z := _zipf(freq)) >= 1.5}
+
+
+@lru_cache(maxsize=8)
+def _small(lang: str) -> dict[str, float]:
+    # wordfreq's "small" list of a language (Zipf >= ~3), {} for one it lacks.
+    from wordfreq import available_languages, get_frequency_dict
+
+    if lang not in available_languages("small"):
+        return {}
+    return {word: _zipf(freq) for word, freq in get_frequency_dict(lang, "small").items()}
+
+
+def common_word(word: str, lang: str) -> bool:
+    """Whether `word` is among the most common words of `lang` (Zipf >= 4.5: "Selon",
+    "Also"), as a word opening a sentence before a name often is."""
+    return _small(lang).get(word.lower(), 0.0) >= 4.5
 
 
 def _zipf(frequency: float) -> float:
