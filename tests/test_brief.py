@@ -8,17 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_fidelity_service import Source
+from reader_fixtures import StubSource, pane, view, wait_for
 from test_search_reader import (
     Misquotes,
     make_app,
-    pane,
     paragraphs,
     ready,
     search_for,
     styled,
-    view,
-    wait_for,
 )
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -56,7 +53,7 @@ def _service(tmp_path: Path, texts: tuple[str, ...] = SECTIONS) -> PrecisService
     settings = Settings(summarizer="extractive", offline=True, cache_path=tmp_path / "c.db")
     return PrecisService(
         article,
-        Source(settings, ExtractiveSummarizer()),
+        StubSource(settings, ExtractiveSummarizer()),
         ResultCache(tmp_path / "c.db"),
         source_lang="en",
         prefetch=False,

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import codecs
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+
+from reader_fixtures import StubSource
 
 from models.cache.results import ResultCache
 from models.fidelity.flags import NUMBER_FLAG
@@ -16,7 +18,7 @@ from models.service.events import SUMMARY, Output, OutputKey
 from models.service.export import export_data
 from models.service.scheduler import PrecisService
 from models.settings import Settings
-from models.types import Length, Summarizer, Translator
+from models.types import Length, Summarizer
 
 PARAGRAPHS = (
     "The city council approved a budget of 11.3 billion euros on Tuesday. Mayor Anne Hidalgo "
@@ -48,36 +50,6 @@ class AddsANumber:
         return [f"The council spent 4 million euros. {t.split('. ')[-1]}" for t in texts]
 
 
-class Source:
-    """The model source the service asks: the double above, no translators."""
-
-    offline = True
-
-    def __init__(self, settings: Settings, summarizer: Summarizer) -> None:
-        self.settings = settings
-        self._summarizer = summarizer
-
-    def summarizer(self, lang: str) -> Summarizer:
-        return self._summarizer
-
-    def extractive(self) -> Summarizer:
-        return ExtractiveSummarizer()
-
-    def translator(self, source: str, target: str) -> Translator:
-        raise AssertionError("no translation in these tests")
-
-    def translator_id(self, source: str, target: str) -> str:
-        return "none"
-
-    def download(
-        self, model_id: str, progress: Callable[[int, int | None], None], cancel: threading.Event
-    ) -> None:
-        raise AssertionError("no downloads")
-
-    def describe(self) -> str:
-        return ""
-
-
 def _article() -> Article:
     return Article(
         title="Budget",
@@ -92,7 +64,7 @@ def _service(tmp_path: Path, summarizer: Summarizer) -> PrecisService:
     settings = Settings(summarizer="adds-a-number", offline=True, cache_path=tmp_path / "c.db")
     cache = ResultCache(tmp_path / "c.db")
     return PrecisService(
-        _article(), Source(settings, summarizer), cache, source_lang="en", prefetch=False
+        _article(), StubSource(settings, summarizer), cache, source_lang="en", prefetch=False
     )
 
 
@@ -162,14 +134,6 @@ class EnglishOnly(AddsANumber):
     languages = frozenset({"en"})
 
 
-class PivotSource(Source):
-    def translator(self, source: str, target: str) -> Translator:
-        return Tagged(source, target)
-
-    def translator_id(self, source: str, target: str) -> str:
-        return f"tag-{source}-{target}"
-
-
 def test_support_through_the_pivot_points_at_the_sections_own_sentences(tmp_path: Path) -> None:
     article = Article(
         title="Budget",
@@ -187,7 +151,7 @@ def test_support_through_the_pivot_points_at_the_sections_own_sentences(tmp_path
     settings = Settings(summarizer="english-only", offline=True, cache_path=tmp_path / "c.db")
     service = PrecisService(
         article,
-        PivotSource(settings, EnglishOnly()),
+        StubSource(settings, EnglishOnly(), translator=Tagged),
         ResultCache(tmp_path / "c.db"),
         source_lang="fr",
         prefetch=False,

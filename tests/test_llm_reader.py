@@ -7,17 +7,16 @@ server (tests/fake_openai.py) or the tiny chat LM built by scripts/make_tiny_llm
 from __future__ import annotations
 
 import importlib.util
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from reader_fixtures import build_app, pane
+from reader_fixtures import wait_for as wait_for_reader
 from textual.pilot import Pilot
 
 from models.cache.results import ResultCache
-from models.ingest.sources import read_article
 from models.service.provider import ModelProvider
-from models.service.scheduler import PrecisService
 from models.settings import Settings
 from models.types import Length
 from tests.fake_openai import FakeOpenAI
@@ -29,28 +28,13 @@ REPLY = "Eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf."
 
 
 def make_app(tmp_path: Path, settings: Settings) -> PrecisApp:
-    service = PrecisService(
-        read_article(None),
-        ModelProvider(settings),
-        ResultCache(tmp_path / "cache.sqlite3", max_bytes=10_000_000),
-        source_lang="en",
-        prefetch=False,
-    )
-    return PrecisApp(
-        service, settings, state_path=tmp_path / "state.json", export_path=tmp_path / "out.md"
-    )
+    cache = ResultCache(tmp_path / "cache.sqlite3", max_bytes=10_000_000)
+    return build_app(tmp_path, ModelProvider(settings), settings, cache=cache)
 
 
 async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the reader")
-        await pilot.pause(0.02)
-
-
-def pane(app: PrecisApp) -> OutputPane:
-    return app._reader.query_one(OutputPane)
+    """The readers' wait, with room for a model to load and a server to answer."""
+    await wait_for_reader(pilot, condition, timeout)
 
 
 @pytest.fixture

@@ -10,23 +10,19 @@ link are known in advance; the translator prefixes paragraphs with the language.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from reader_fixtures import PrefixTranslator, StubSource, build_app, pane, view, wait_for
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from models.cache.results import ResultCache
-from models.inference.extractive import ExtractiveSummarizer
 from models.ingest.article import Article, Section
-from models.service.scheduler import PrecisService
 from models.settings import Settings
-from models.types import Length
+from models.types import Length, Translator
 from tui.app import PrecisApp
 from tui.marks import FLAG_STYLE, MATCH_STYLE, OTHER_MATCH_STYLE, SENTENCE_STYLE, SUPPORT_STYLE
-from tui.widgets import OriginalView, OutputPane
 from tui.widgets.original_view import ParagraphPair
 from tui.widgets.search_bar import SearchBar
 
@@ -74,71 +70,20 @@ class Misquotes:
         return out
 
 
-class Prefix:
-    revision = None
-
-    def __init__(self, source: str, target: str) -> None:
-        self.name = f"prefix-{target}"
-        self.source_lang, self.target_lang = source, target
-
-    def settings_key(self) -> str:
-        return "prefix"
-
-    def translate(
-        self, texts: Sequence[str], *, cancel: threading.Event | None = None
-    ) -> list[str]:
-        return ["\n\n".join(f"[{self.target_lang}] {p}" for p in t.split("\n\n")) for t in texts]
+def bracketed(source: str, target: str) -> PrefixTranslator:
+    """A translator double that tags each paragraph with its language: "[de] ..."."""
+    return PrefixTranslator(source, target, template="[{lang}] {p}")
 
 
-class Source:
-    offline = True
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def summarizer(self, lang: str) -> Misquotes:
-        return Misquotes()
-
-    def extractive(self) -> ExtractiveSummarizer:
-        return ExtractiveSummarizer()
-
-    def translator(self, source: str, target: str) -> Prefix:
-        return Prefix(source, target)
-
-    def translator_id(self, source: str, target: str) -> str:
-        return f"prefix-{target}"
-
-    def describe(self) -> str:
-        return "test models"
-
-    def download(
-        self, model_id: str, progress: Callable[[int, int | None], None], cancel: threading.Event
-    ) -> None:
-        raise AssertionError("no downloads")
-
-
-def make_app(tmp_path: Path, lang: str = "en", article: Article = ARTICLE) -> PrecisApp:
+def make_app(
+    tmp_path: Path,
+    lang: str = "en",
+    article: Article = ARTICLE,
+    translator: Callable[[str, str], Translator] = bracketed,
+) -> PrecisApp:
     settings = Settings(summarizer="misquotes", lang=lang, cache_path=tmp_path / "c.db")
-    service = PrecisService(
-        article, Source(settings), ResultCache(None), source_lang="en", prefetch=True
-    )
-    return PrecisApp(service, settings, state_path=tmp_path / "state.json")
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the reader")
-        await pilot.pause(0.02)
-
-
-def pane(app: PrecisApp) -> OutputPane:
-    return app._reader.query_one(OutputPane)
-
-
-def view(app: PrecisApp) -> OriginalView:
-    return app._reader.query_one(OriginalView)
+    source = StubSource(settings, Misquotes(), translator)
+    return build_app(tmp_path, source, settings, article=article, prefetch=True)
 
 
 def styled(content: object, style: str) -> list[str]:
@@ -293,7 +238,7 @@ async def test_support_far_down_the_section_is_scrolled_to(tmp_path: Path) -> No
     app.service.close()
 
 
-class Garbles(Prefix):
+class Garbles(PrefixTranslator):
     """A translator double that changes one number: 1,500 becomes 1,900."""
 
     def translate(
@@ -302,11 +247,8 @@ class Garbles(Prefix):
         return [t.replace("1,500", "1,900") for t in super().translate(texts)]
 
 
-async def test_a_translation_shows_its_flags_in_the_bilingual_view(
-    tmp_path: Path, monkeypatch
-) -> None:
-    monkeypatch.setattr(Source, "translator", lambda self, s, t: Garbles(s, t))
-    app = make_app(tmp_path, lang="de")
+async def test_a_translation_shows_its_flags_in_the_bilingual_view(tmp_path: Path) -> None:
+    app = make_app(tmp_path, lang="de", translator=lambda s, t: Garbles(s, t, "[{lang}] {p}"))
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot, app)
         await pilot.press("t")

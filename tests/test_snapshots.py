@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_app import make_app, reader, settled, wait_for
+from reader_fixtures import reader, wait_for
+from test_tui_app import make_app, settled
 from textual.pilot import Pilot
 from textual.widgets import Static
 

@@ -14,26 +14,24 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from reader_fixtures import PrefixTranslator, StubSource, build_app, pane, reader, wait_for
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, ProgressBar, Static
 
 from models.cache.results import ResultCache
 from models.errors import Cancelled, ModelMissingError, PrecisError
-from models.inference.extractive import ExtractiveSummarizer
 from models.ingest.article import Article, Section
-from models.ingest.sources import read_article
 from models.service.events import SUMMARY, TRANSLATION, Output, OutputKey
-from models.service.scheduler import PrecisService
 from models.settings import Settings
-from models.types import Length
+from models.types import Length, Translator
 from tui.app import PrecisApp
 from tui.messages import OutputReady
-from tui.screens import ConfirmDownload, HelpScreen, LanguagePicker, ReaderScreen
+from tui.screens import ConfirmDownload, HelpScreen, LanguagePicker
 from tui.state import ReaderState, article_key, load_state, save_state
 from tui.widgets import OriginalView, OutputPane, SectionList, StatusBar
 from tui.widgets.original_view import ParagraphPair
@@ -42,60 +40,31 @@ ROOT = Path(__file__).resolve().parents[1]
 MISSING_MODEL = "Helsinki-NLP/opus-mt-en-fr"
 
 
-class PrefixTranslator:
-    """Marks each paragraph with its language; keeps paragraph breaks."""
-
-    revision = None
-
-    def __init__(self, source: str, target: str) -> None:
-        self.name = f"prefix-{source}-{target}"
-        self.source_lang, self.target_lang = source, target
-
-    def settings_key(self) -> str:
-        return "prefix-v1"
-
-    def translate(
-        self, texts: Sequence[str], *, cancel: threading.Event | None = None
-    ) -> list[str]:
-        return [
-            "\n\n".join(f"{self.target_lang.upper()}: {p}" for p in text.split("\n\n"))
-            for text in texts
-        ]
-
-
-class ReaderProvider:
+class ReaderProvider(StubSource):
     """The model provider as the pipeline sees it: real extractive summaries,
     `PrefixTranslator` for any language but French, whose model is "missing"."""
 
     offline = False
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+        super().__init__(
+            settings,
+            translator=PrefixTranslator,
+            description="extractive · prefix translator · cpu",
+        )
         self.downloads: list[str] = []
         self.download_started = threading.Event()
         self.download_release = threading.Event()
         self.fail_with: str | None = None
 
-    def summarizer(self, lang: str) -> ExtractiveSummarizer:
-        return ExtractiveSummarizer()
-
-    def extractive(self) -> ExtractiveSummarizer:
-        return ExtractiveSummarizer()
-
-    def translator(self, source: str, target: str) -> PrefixTranslator:
+    def translator(self, source: str, target: str) -> Translator:
         if target == "fr":
             raise ModelMissingError(
                 f"the model {MISSING_MODEL} is not downloaded",
                 model_id=MISSING_MODEL,
                 size_bytes=300_000_000,
             )
-        return PrefixTranslator(source, target)
-
-    def translator_id(self, source: str, target: str) -> str:
-        return f"prefix-{source}-{target}"
-
-    def describe(self) -> str:
-        return "extractive · prefix translator · cpu"
+        return super().translator(source, target)
 
     def download(
         self, model_id: str, progress: Callable[[int, int | None], None], cancel: threading.Event
@@ -118,34 +87,9 @@ def make_app(
     prefetch: bool = False,
 ) -> PrecisApp:
     settings = settings or Settings(summarizer="extractive", cache_path=tmp_path / "c.sqlite3")
-    article = article or read_article(None)
-    service = PrecisService(
-        article,
-        ReaderProvider(settings),
-        ResultCache(None, max_bytes=10_000_000),
-        source_lang="en",
-        prefetch=prefetch,
+    return build_app(
+        tmp_path, ReaderProvider(settings), settings, article=article, prefetch=prefetch
     )
-    return PrecisApp(
-        service, settings, state_path=tmp_path / "state.json", export_path=tmp_path / "out.md"
-    )
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Poll `condition` while the app runs; fail the test if it never holds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the reader")
-        await pilot.pause(0.02)
-
-
-def reader(app: PrecisApp) -> ReaderScreen:
-    return app._reader
-
-
-def pane(app: PrecisApp) -> OutputPane:
-    return reader(app).query_one(OutputPane)
 
 
 async def settled(pilot: Pilot, app: PrecisApp) -> None:
@@ -694,16 +638,8 @@ async def test_real_tiny_models_summary_translation_and_missing_model(
         offline=True,
         cache_path=tmp_path / "c.sqlite3",
     )
-    provider = ModelProvider(settings, cache_dir=tmp_path / "hub")
-    article = read_article(None)
-    service = PrecisService(
-        article,
-        provider,
-        ResultCache(None, max_bytes=10_000_000),
-        source_lang="en",
-        prefetch=False,
-    )
-    app = PrecisApp(service, settings, state_path=tmp_path / "state.json")
+    app = build_app(tmp_path, ModelProvider(settings, cache_dir=tmp_path / "hub"), settings)
+    service = app.service
     async with app.run_test(size=(120, 40)) as pilot:
         screen = reader(app)
         await wait_for(pilot, lambda: pane(app).state == "output", timeout=60)
@@ -718,7 +654,7 @@ async def test_real_tiny_models_summary_translation_and_missing_model(
         )
         await wait_for(pilot, lambda: view.settled)
         pairs = view.query(ParagraphPair).exclude(".pair-title")
-        assert [p.original for p in pairs] == list(article.sections[0].paragraphs)
+        assert [p.original for p in pairs] == list(service.article.sections[0].paragraphs)
         assert all(p.translated.strip() for p in pairs)
         await pilot.press("l", *"fren", "enter")
         assert screen.lang == "fr"
@@ -798,11 +734,8 @@ async def test_extractive_stand_in_offers_the_summarizer_download(
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # scripts/test sets it
 
     settings = Settings(lang="en", cache_path=tmp_path / "c.sqlite3")
-    provider = ModelProvider(settings, cache_dir=tmp_path / "empty-hub")
-    service = PrecisService(
-        read_article(None), provider, ResultCache(None), source_lang="en", prefetch=False
-    )
-    app = PrecisApp(service, settings, state_path=tmp_path / "state.json")
+    app = build_app(tmp_path, ModelProvider(settings, cache_dir=tmp_path / "empty-hub"), settings)
+    service = app.service
     async with app.run_test(size=(120, 40)) as pilot:
         screen = reader(app)
         await wait_for(pilot, lambda: pane(app).state == "output", timeout=30)
@@ -827,10 +760,7 @@ async def test_cache_warnings_reach_the_reader(tmp_path: Path) -> None:
     settings = Settings(summarizer="extractive", cache_path=foreign)
     cache = ResultCache(foreign, max_bytes=10_000_000)
     assert cache.warnings
-    service = PrecisService(
-        read_article(None), ReaderProvider(settings), cache, source_lang="en", prefetch=False
-    )
-    app = PrecisApp(service, settings, state_path=tmp_path / "s.json", export_path=tmp_path / "o")
+    app = build_app(tmp_path, ReaderProvider(settings), settings, cache=cache)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: any(str(foreign) in n.message for n in app._notifications))
         cache.warnings.append("cache: the disk is full; outputs are no longer saved")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_app import make_app, reader, settled
+from reader_fixtures import reader
+from test_tui_app import make_app, settled
 from textual import events
 from textual.pilot import Pilot
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from test_tui_app import ReaderProvider, make_app, pane, reader, screen_text, settled, wait_for
+from reader_fixtures import build_app, pane, reader, wait_for
+from test_tui_app import ReaderProvider, make_app, screen_text, settled
 from textual.widgets import Static
 
 from models.ingest.article import Article, Section
@@ -238,20 +239,8 @@ class EscapingProvider(ReaderProvider):
 
 
 async def test_model_output_escapes_never_reach_the_screen(tmp_path: Path) -> None:
-    from models.cache.results import ResultCache
-    from models.ingest.sources import read_article
-    from models.service.scheduler import PrecisService
-    from tui.app import PrecisApp
-
     settings = Settings(summarizer="extractive", lang="de")
-    service = PrecisService(
-        read_article(None),
-        EscapingProvider(settings),
-        ResultCache(None),
-        source_lang="en",
-        prefetch=False,
-    )
-    app = PrecisApp(service, settings, state_path=tmp_path / "s.json")
+    app = build_app(tmp_path, EscapingProvider(settings), settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, app)
         body = pane(app).body_text
@@ -264,7 +253,7 @@ async def test_model_output_escapes_never_reach_the_screen(tmp_path: Path) -> No
         view = reader(app).query_one(OriginalView)
         await wait_for(pilot, lambda: view.translation is not None and view.translation.paragraphs)
         assert all("\x1b" not in p for p in view.translation.paragraphs)
-    service.close()
+    app.service.close()
 
 
 async def test_bidi_overrides_are_removed_from_single_line_widgets(tmp_path: Path) -> None:
@@ -389,12 +378,8 @@ async def test_status_line_shows_the_resolved_device_from_the_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 13 item 11: the status line said "auto" until a model loaded, then "cpu"."""
-    from models.cache.results import ResultCache
     from models.inference.device import predict_device
-    from models.ingest.sources import read_article
     from models.service.provider import ModelProvider
-    from models.service.scheduler import PrecisService
-    from tui.app import PrecisApp
 
     infos: list[str] = []
     original = ReaderScreen._set_model_info
@@ -405,10 +390,8 @@ async def test_status_line_shows_the_resolved_device_from_the_start(
 
     monkeypatch.setattr(ReaderScreen, "_set_model_info", record)
     settings = Settings(summarizer="extractive", device="auto", offline=True)
-    service = PrecisService(
-        read_article(None), ModelProvider(settings), ResultCache(None), source_lang="en"
-    )
-    app = PrecisApp(service, settings, state_path=tmp_path / "s.json")
+    app = build_app(tmp_path, ModelProvider(settings), settings, prefetch=True)
+    service = app.service
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, app)
         await wait_for(pilot, lambda: bool(infos))
