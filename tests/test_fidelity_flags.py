@@ -396,3 +396,18 @@ def test_importing_the_checks_loads_no_word_list_or_analyser() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_missing_analyser_skips_its_checks_and_says_so_in_the_log() -> None:
+    # sys.modules[name] = None makes `import name` raise ImportError, as if not installed.
+    code = (
+        "import sys, logging; sys.modules['jieba'] = None; sys.modules['fugashi'] = None; "
+        "logging.basicConfig(level=logging.WARNING, format='%(message)s'); "
+        "from models.fidelity.flagger import check_summary as c; "
+        "print([f.text for f in c('习近平说了。', '他说了。', lang='zh')], "
+        "[f.text for f in c('メルケル首相が来た。', '首相が来た。', lang='ja')], "
+        "[f.text for f in c('Die Bahn, sagte Merkel.', 'Die Bahn.', lang='de')])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[] [] ['Merkel']"
+    assert "jieba unavailable" in out.stderr and "MeCab (fugashi, ipadic) unavailable" in out.stderr

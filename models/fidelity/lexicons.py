@@ -15,6 +15,8 @@ German capitalises every noun, and Chinese and Japanese have no case at all, so
 Each is loaded on first use, once per process, in the worker that checks an output,
 never on the reader's first paint: wordfreq's lists ~0.3 s, jieba's dictionary
 ~1 s (its import alone ~0.8 s), MeCab ~0.01 s, a language's place names ~0.05 s.
+An analyser that cannot be loaded is logged once and its checks are skipped: a
+summary is never lost because a name could not be checked.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from models.fidelity.fold import fold
+from models.logs import log
 
 # jieba's lazy initialisation and a MeCab tagger are not safe to share between threads
 # (the service and the brief each check outputs on a worker thread of their own).
@@ -42,8 +45,11 @@ def _german() -> dict[str, float]:
 def _english() -> dict[str, float]:
     # The "large" English list reaches rarer names ("Scholz" is Zipf 2.3); only the
     # words at Zipf >= 1.5 are kept, which halves its ~37 MB in memory.
-    from wordfreq import get_frequency_dict
-
+    try:
+        from wordfreq import get_frequency_dict
+    except ImportError as exc:
+        _unavailable("wordfreq", exc)
+        return {}
     words = get_frequency_dict("en", "large")
     return {word: z for word, freq in words.items() if (z := _zipf(freq)) >= 1.5}
 
@@ -51,8 +57,11 @@ def _english() -> dict[str, float]:
 @lru_cache(maxsize=8)
 def _small(lang: str) -> dict[str, float]:
     # wordfreq's "small" list of a language (Zipf >= ~3), {} for one it lacks.
-    from wordfreq import available_languages, get_frequency_dict
-
+    try:
+        from wordfreq import available_languages, get_frequency_dict
+    except ImportError as exc:
+        _unavailable("wordfreq", exc)
+        return {}
     if lang not in available_languages("small"):
         return {}
     return {word: _zipf(freq) for word, freq in get_frequency_dict(lang, "small").items()}
@@ -102,6 +111,8 @@ def chinese_tokens(text: str) -> list[Token]:
     """The words of a Chinese text with jieba's part-of-speech tags ("nr" person,
     "ns" place, "nt" organisation, ...), with their offsets in `text`."""
     tokenizer = _jieba()
+    if tokenizer is None:
+        return []
     tokens: list[Token] = []
     position = 0
     # No HMM for words the dictionary lacks: its guesses there are mostly wrong
@@ -121,9 +132,12 @@ def chinese_tokens(text: str) -> list[Token]:
 @lru_cache(maxsize=1)
 def _jieba() -> Any:
     # jieba logs "Building prefix dict ..." to stderr: that would draw over the reader.
-    import jieba
-    import jieba.posseg
-
+    try:
+        import jieba
+        import jieba.posseg
+    except ImportError as exc:
+        _unavailable("jieba", exc)
+        return None
     jieba.setLogLevel(logging.CRITICAL)
     with _LOCK:
         jieba.initialize()
@@ -134,6 +148,8 @@ def japanese_tokens(text: str) -> list[Token]:
     """The words of a Japanese text with MeCab's IPAdic tags ("名詞,固有名詞,人名"),
     their katakana readings, and whether the dictionary knows them."""
     tagger = _mecab()
+    if tagger is None:
+        return []
     tokens: list[Token] = []
     position = 0
     with _LOCK:
@@ -152,11 +168,20 @@ def japanese_tokens(text: str) -> list[Token]:
 
 @lru_cache(maxsize=1)
 def _mecab() -> Any:
-    import fugashi
-    import ipadic
+    try:
+        import fugashi
+        import ipadic
 
-    with _LOCK:
-        return fugashi.GenericTagger(ipadic.MECAB_ARGS)
+        with _LOCK:
+            return fugashi.GenericTagger(ipadic.MECAB_ARGS)
+    except (ImportError, RuntimeError) as exc:  # RuntimeError: MeCab found no dictionary
+        _unavailable("MeCab (fugashi, ipadic)", exc)
+        return None
+
+
+def _unavailable(what: str, exc: BaseException) -> None:
+    # Each loader is cached, so this is said once per process and analyser.
+    log.warning("fidelity: %s unavailable, its name checks are skipped: %s", what, exc)
 
 
 @lru_cache(maxsize=16)
