@@ -31,7 +31,7 @@ from models.settings import Settings
 from models.types import Length
 from tui.app import PrecisApp
 from tui.marks import MATCH_STYLE, SENTENCE_STYLE, SUPPORT_STYLE
-from tui.screens.reader_fidelity import BriefReady
+from tui.screens.reader_brief import BriefReady
 from tui.widgets import OutputPane, SectionList
 from tui.widgets.section_list import BRIEF
 

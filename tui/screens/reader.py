@@ -40,6 +40,7 @@ from tui.messages import (
 )
 from tui.screens.language_picker import LanguagePicker
 from tui.screens.reader_bindings import READER_BINDINGS
+from tui.screens.reader_brief import BriefEntry
 from tui.screens.reader_downloads import ModelDownloads
 from tui.screens.reader_fidelity import SupportAndSearch
 from tui.state import ReaderState
@@ -71,7 +72,7 @@ def sanitized(output: Output) -> Output:
     return dataclasses.replace(output, paragraphs=paragraphs, flags=(), support=())
 
 
-class ReaderScreen(SupportAndSearch, Screen[None]):
+class ReaderScreen(BriefEntry, SupportAndSearch, Screen[None]):
     """Sections on the left, the original text, and the summary in the target language."""
 
     BINDINGS: ClassVar[list[BindingType]] = READER_BINDINGS
