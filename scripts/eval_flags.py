@@ -140,7 +140,12 @@ def evaluate_translations(verbose: bool = False) -> dict[str, int]:
 # The first five cases' first run found one bug, a possessive acronym ("ESA's" for the
 # European Space Agency) flagged as a name: 90 % clean and 88 % flag precision before
 # that fix, 100 % after. The Italian and Dutch cases were added later and run once,
-# unchanged.
+# unchanged. The German, Chinese and Japanese cases marked "held out" in "added" were
+# written after the German and CJK name rules; their first run gave clean 10/11, flag
+# precision 83.3 % (15/18), number/date recall 6/6, name recall 9/12. The false alarm, a
+# German title before a name ("sagte Konzernchef Faury" from an English section), was
+# then fixed; the three misses (an organisation and a city in Chinese that the rules do
+# not cover, "Die Verdi" after an article) stand.
 
 
 def _covers(flag: Flag, start: int, end: int) -> bool:
@@ -219,12 +224,12 @@ def main() -> int:
         f"number/date recall {_pct(h['number_caught'], h['number_errors'])}; "
         f"name recall {_pct(h['name_caught'], h['name_errors'])}"
     )
-    added = tuple(case for case in CASES if case.added)
+    added = tuple(case for case in CASES + HELD_OUT if case.added)
     for name in sorted({case.added for case in added}):
         a = evaluate(False, tuple(case for case in added if case.added == name))["all"]
         print(
-            f"cases added for {name} ({sum(case.added == name for case in added)} cases, "
-            f"written with the rules they test): clean, no flag {_pct(a['clean_ok'], a['clean'])}; "
+            f"added for {name}, {sum(case.added == name for case in added)} cases: "
+            f"clean, no flag {_pct(a['clean_ok'], a['clean'])}; "
             f"flag precision {_pct(a['flags_right'], a['flags'])}; "
             f"number/date recall {_pct(a['number_caught'], a['number_errors'])}; "
             f"name recall {_pct(a['name_caught'], a['name_errors'])}"

@@ -194,7 +194,10 @@ def find_names(text: str, lang: str = "en", *, lexical: bool = True) -> list[Nam
 def _german_names(run: list[re.Match[str]], text: str, lexical: bool) -> list[re.Match[str]]:
     """German capitalises nouns: keep acronyms, runs of two or more words that do not
     end like common nouns ("Olaf Scholz", not "Berliner Krankenhaus"), and single words
-    with the evidence of `_german_single_name`."""
+    with the evidence of `_german_single_name`. A title or a word such as "Konzern"
+    before a name is no part of it ("Konzernchef Faury", "Stadt Köln")."""
+    while lexical and len(run) >= 2 and _german_cue(fold(run[0].group())):
+        run = run[1:]
     acronyms = [m for m in run if m.group().isupper() and len(m.group()) > 1]
     nouns = [m for m in run if fold(m.group()).endswith(_GERMAN_NOUN_ENDINGS)]
     if len(run) >= 2 and not nouns:
@@ -205,6 +208,11 @@ def _german_names(run: list[re.Match[str]], text: str, lexical: bool) -> list[re
         return acronyms
     # Each word on its own: "Angaben von Wirtschaftsminister Habeck" holds one name.
     return [m for m in run if m in acronyms or _german_single_name(m, text)]
+
+
+def _german_cue(folded: str) -> bool:
+    """A title or a word that says what the name after it names ("Kanzler", "Konzern")."""
+    return folded in _GERMAN_CUES or folded.endswith(_GERMAN_CUE_ENDINGS)
 
 
 def _unknown_or_name_like(word: str) -> bool:
@@ -221,8 +229,7 @@ def _german_single_name(match: re.Match[str], text: str) -> bool:
     gap = text[max(0, match.start() - 3) : match.start()]
     if any(c.isdigit() for c in gap):
         return False  # "8000 Lokführer": a counted noun
-    last = fold(before[-1]) if before else ""
-    if last in _GERMAN_CUES or last.endswith(_GERMAN_CUE_ENDINGS):
+    if before and _german_cue(fold(before[-1])):
         return True  # "Kanzler Scholz", "Konzern Siemens", "Wirtschaftsminister Habeck"
     for previous in reversed(before[-3:]):
         if fold(previous) in _GERMAN_DETERMINERS:
