@@ -303,6 +303,14 @@ def test_a_german_name_inflected_or_in_the_source_is_not_flagged() -> None:
     assert check_summary("Merkels Regierung und Siemens einigten sich.", source, lang="de") == []
 
 
+def test_a_german_title_before_a_name_is_not_part_of_it() -> None:
+    source = "Airbus chief executive Guillaume Faury spoke in Toulouse."
+    summary = "In Toulouse sprach Konzernchef Faury."
+    assert check_summary(summary, source, lang="de", source_lang="en") == []
+    flags = check_summary("In Toulouse sprach Konzernchef Kamieth.", source, lang="de")
+    assert _texts(flags) == ["Kamieth"]
+
+
 def test_a_sentence_opening_word_is_not_part_of_a_german_name() -> None:
     flags = check_summary("Laut Merkel will die Regierung vermitteln.", GERMAN_SOURCE, lang="de")
     assert [(f.text, f.kind) for f in flags] == [("Merkel", NAME_FLAG)]
