@@ -86,9 +86,10 @@ async def test_conversion_progress_shows_then_goes_and_ctranslate2_runs(
     monkeypatch.setenv(ct2_convert.ENV, str(tmp_path / "ct2"))
     app = _app(tiny_models["summarizer"], tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _wait_for(pilot, lambda: "CTranslate2 conversion of" in _progress_line(app))
+        await _wait_for(pilot, lambda: "for CTranslate2" in _progress_line(app))
         line = _progress_line(app)
-        assert "summarizer" in line and "escape: use transformers now" in line
+        assert line.startswith("Converting summarizer for CTranslate2: ")
+        assert line.endswith("(escape skips)")
         assert "converting summarizer" in _status(app)
         await _wait_for(pilot, lambda: _pane(app).state == "output")
         await _wait_for(pilot, lambda: "ctranslate2 fp32" in _status(app))
@@ -104,7 +105,7 @@ async def test_escape_skips_the_conversion_and_transformers_runs_the_model(
     monkeypatch.setenv(ct2_convert.ENV, str(tmp_path / "ct2"))
     app = _app(tiny_models["summarizer"], tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _wait_for(pilot, lambda: "CTranslate2 conversion of" in _progress_line(app))
+        await _wait_for(pilot, lambda: "for CTranslate2" in _progress_line(app))
         await pilot.press("escape")
         assert _progress_line(app) == ""
         await _wait_for(pilot, lambda: _pane(app).state == "output")

@@ -187,21 +187,21 @@ class ModelDownloads:
     def _conversion(self, progress: ConversionProgress) -> None:
         model = safe_line(progress.model_id)
         pane = self._screen.query_one(OutputPane)
+        short = model.rstrip("/").rsplit("/", 1)[-1] or model
         if not progress.finished:
             if progress.model_id in self._skipped:
                 return
             if self.converting != progress.model_id:
                 self.converting = progress.model_id
                 # The short name: a narrow status line drops a part that does not fit.
-                short = model.rstrip("/").rsplit("/", 1)[-1] or model
                 self._on_status(f"converting {short}")
             if self.downloading is None:  # a download's progress keeps the line
                 pane.show_download(
-                    progress.model_id,
+                    f"{short} for CTranslate2",
                     progress.done,
                     progress.total,
-                    doing="CTranslate2 conversion of",
-                    escape="escape: use transformers now",
+                    doing="Converting",
+                    escape="escape skips",
                 )
             return
         was_shown = self.converting == progress.model_id
