@@ -11,6 +11,7 @@ section holds nothing else).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _AGENCIES = (
     r"xinhua|reuters|afp|ap|getty(?: images)?|vcg|cgtn|cfp|ipa|epa|ani|pti|ians|"
@@ -42,6 +43,8 @@ _PATTERNS = (
 _CREDIT = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def is_credit(sentence: str) -> bool:
-    """True for a caption, a credit or byline line, or page furniture."""
+    """True for a caption, a credit or byline line, or page furniture (cached: the
+    extractive summarizer asks about each sentence more than once)."""
     return _CREDIT.search(sentence.strip()) is not None

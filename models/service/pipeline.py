@@ -11,6 +11,7 @@ loading any model, so the reader can ask "is it ready?" before torch is imported
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -45,6 +46,8 @@ from models.types import Length, Summarizer, Task, Translator
 # offsets index the text shown; v2 outputs hold raw text and are not read again.
 OUTPUT_FORMAT = "output-v3"
 PIVOT = "en"
+CHEAP_BATCH = 128  # outputs per batch when no model runs (see Pipeline.batch_limit)
+_PICKED_KEPT = 1024  # extractive summaries kept in memory as steps
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Pipeline:
         # Hashing a section for its key costs more than the lookup: once per key, until
         # the models change (forget_models).
         self._output_keys: dict[OutputKey, str] = {}
+        self._picked: OrderedDict[str, str] = OrderedDict()  # extractive steps (_cached)
         # Where the growing text of an output computed alone goes (see `run`).
         self._partial: Callable[[OutputKey, str], None] | None = None
 
@@ -122,6 +126,18 @@ class Pipeline:
             settings=self._settings_part,
         )
         return made
+
+    def batch_limit(self, key: OutputKey) -> int | None:
+        """How many outputs like `key` one batch may hold when no model makes them (the
+        extractive summarizer, or the original text); None: the service's batch size.
+
+        Batches sized for a model's memory cost an export of 100,000 sections two cache
+        transactions and a queue round trip every four sections (issue 17 item 10)."""
+        if key.lang != self.source_lang:
+            return None  # a translator runs
+        if key.kind == SUMMARY and self.provider.settings.summarizer != "extractive":
+            return None
+        return CHEAP_BATCH
 
     def forget_models(self) -> None:
         """Read the models' fingerprints again (a model was downloaded or removed)."""
@@ -397,7 +413,12 @@ class Pipeline:
         compute: Callable[[list[str]], list[str]],
         force: bool,
     ) -> list[str]:
-        """Run one step over `texts`, computing only what the cache does not hold."""
+        """Run one step over `texts`, computing only what the cache does not hold.
+
+        An extractive summary is kept as a step in memory only: picking sentences again
+        costs less than a round trip to the cache file, and the finished output is
+        stored there anyway."""
+        stored = not getattr(model, "extractive", False)
         keys = [
             make_key(
                 text=t,
@@ -409,9 +430,13 @@ class Pipeline:
                 revision=model.revision,
                 settings=settings,
             )
+            if stored
+            else "\0".join((settings, source, target, t))
             for t in texts
         ]
-        values: list[str | None] = [None if force else self.cache.get(k) for k in keys]
+        values: list[str | None] = [
+            None if force else self.cache.get(k) if stored else self._picked.get(k) for k in keys
+        ]
         missing: dict[str, list[int]] = {}
         for i, value in enumerate(values):
             if value is None:
@@ -441,8 +466,18 @@ class Pipeline:
                     values[i] = value
                 if value.strip():
                     rows.append((k, value, task.value, model.name))
-            self.cache.put_many(rows)
+            if stored:
+                self.cache.put_many(rows)
+            else:
+                self._pick_memo(rows)
         return [v or "" for v in values]
+
+    def _pick_memo(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        for key, value, _task, _model in rows:
+            self._picked[key] = value
+            self._picked.move_to_end(key)
+        while len(self._picked) > _PICKED_KEPT:
+            self._picked.popitem(last=False)
 
     def _store(self, outputs: Sequence[Output]) -> None:
         rows = []

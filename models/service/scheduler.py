@@ -315,7 +315,8 @@ class PrecisService:
             # Pop in priority order until the batch is full, putting back what does not
             # fit: sorting the whole queue for every batch made long exports quadratic.
             skipped: list[_Job] = []
-            while self._heap and len(batch) < self.batch_size:
+            limit = self._pipeline.batch_limit(first.key) or self.batch_size
+            while self._heap and len(batch) < limit:
                 job = heapq.heappop(self._heap)
                 if job.dropped:
                     continue  # dropped jobs are never revived: they may leave the heap now
