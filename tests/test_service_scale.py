@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -123,3 +125,45 @@ def test_cache_lookups_read_model_fingerprints_once(monkeypatch: pytest.MonkeyPa
     service.peek(OutputKey(1, "de", SUMMARY, Length.SHORT))
     assert len(reads) <= 6, reads
     service.close()
+
+
+class CountingExtractive(ExtractiveSummarizer):
+    calls: ClassVar[list[int]] = []
+
+    def summarize(self, texts: Sequence[str], length: Length, **options: object) -> list[str]:
+        CountingExtractive.calls.append(len(texts))
+        return super().summarize(texts, length, **options)  # type: ignore[arg-type]
+
+
+def test_an_export_with_no_model_runs_in_big_batches(tmp_path: Path) -> None:
+    """Batches of four, sized for a model's memory, cost an export two SQLite
+    transactions and a queue round trip every four sections; with no model to
+    run (extractive, in the article's language) a batch holds many more. The
+    extractive step is kept in memory, not stored beside its output."""
+    n = 600
+    provider = Provider()
+    provider.summarizer = lambda lang: CountingExtractive()  # type: ignore[method-assign]
+    cache = ResultCache(tmp_path / "c.db")
+    sentences = (
+        "The port of {i} handled more ships this year than last.",
+        "Its harbour master said the new cranes made the difference.",
+        "Unions asked for a share of the gains.",
+        "A decision on wages is due in the spring.",
+    )
+    article = Article(
+        title="Ports",
+        sections=tuple(
+            Section(i, f"Port {i}", (" ".join(s.format(i=i) for s in sentences),)) for i in range(n)
+        ),
+    )
+    service = PrecisService(
+        article, provider, cache, source_lang="en", prefetch=False, batch_size=4
+    )
+    CountingExtractive.calls = []
+    results = service.compute([OutputKey(i, "en", SUMMARY, Length.SHORT) for i in range(n)])
+    service.close()
+    assert len(results) == n and all(isinstance(r, Output) for r in results)
+    assert max(CountingExtractive.calls) > 4, CountingExtractive.calls
+    assert len(CountingExtractive.calls) <= n // 100, len(CountingExtractive.calls)
+    assert cache.stats().entries == n  # the outputs only, no extractive steps
+    cache.close()
