@@ -71,6 +71,22 @@ def test_engines_write_the_same_tokens(load_tiny: LoadTiny, kind: str, settings:
 
 
 @needs_ct2
+@pytest.mark.parametrize("kind", ["summarizer", "translator", "multilingual"])
+def test_a_one_token_budget_gives_the_same_ids(load_tiny: LoadTiny, kind: str) -> None:
+    # With a forced EOS (distilbart, opus-mt) the one new token is that EOS.
+    ids = {}
+    for engine in (TRANSFORMERS, CTRANSLATE2):
+        loaded = load_tiny(kind, engine)
+        kwargs = GenerationSettings(1, 1).kwargs()
+        if kind == "multilingual":
+            kwargs["forced_bos_token_id"] = loaded.tokenizer.get_lang_id("de")
+        encoded = loaded.tokenizer(TEXTS[:2], return_tensors="pt", padding=True)
+        ids[engine] = loaded.model.generate(**encoded, **kwargs).tolist()
+    assert ids[CTRANSLATE2] == ids[TRANSFORMERS]
+    assert all(len(row) == 2 for row in ids[CTRANSLATE2])
+
+
+@needs_ct2
 def test_forced_tokens_and_budgets_reach_ctranslate2(
     load_tiny: LoadTiny, monkeypatch: pytest.MonkeyPatch
 ) -> None:

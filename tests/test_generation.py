@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from engine_params import LoadTiny
 
 from models.errors import Cancelled, GenerationError
 from models.inference import generate as generation
@@ -148,6 +149,23 @@ def test_batch_runs_once_and_cuts_each_output_to_its_budget(
         text = g.text.replace("\ufffd", "")  # a byte the random model left unfinished
         tokens = tiny_bart.tokenizer(text, add_special_tokens=False)["input_ids"]
         assert len(tokens) <= s.max_new_tokens
+
+
+@pytest.mark.parametrize("kind", ["summarizer", "multilingual"])
+def test_the_engine_itself_keeps_to_the_budget(
+    load_tiny: LoadTiny, engine: str, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Outputs are cut to their budget after generation too: this is the engine's own
+    # count, forced tokens included (distilbart's forced EOS, M2M100's target token).
+    loaded = load_tiny(kind, engine)
+    extra = (
+        {"forced_bos_token_id": loaded.tokenizer.get_lang_id("de")} if kind != "summarizer" else {}
+    )
+    written = _tokens_written(loaded, monkeypatch)
+    for low, high in ((7, 7), (3, 12), (1, 1)):
+        generate_texts(loaded, [SENTENCE], [GenerationSettings(high, low)], extra=extra)
+        assert low <= written[-1] <= high, (low, high, written)
+    assert written[0] == 7
 
 
 def test_batches_split_by_size_and_policy(

@@ -98,6 +98,10 @@ class Ct2Model:
     ) -> list[list[int]]:
         """Output ids (transformers' layout, unpadded) for input ids `ids`."""
         options, prefix, forced_eos = self._options(kwargs)
+        start = self._decoder_start()
+        if forced_eos is not None and options["max_decoding_length"] == 0:
+            # One new token and a forced EOS: transformers writes the EOS alone.
+            return [[start, forced_eos] for _ in ids]
         source = [self.tokenizer.convert_ids_to_tokens(list(row)) for row in ids]
         if options["beam_size"] == 1:
             options["callback"] = lambda _step: cancel.is_set()
@@ -107,7 +111,6 @@ class Ct2Model:
             return_end_token=True,
             **options,
         )
-        start = self._decoder_start()
         eos = self._eos_ids()
         rows = []
         for result in results:
@@ -142,7 +145,7 @@ class Ct2Model:
             raise ValueError(f"CTranslate2 cannot apply {', '.join(sorted(unknown))}")
         # transformers counts a forced first token among the new tokens, and puts a
         # forced EOS at the last one: CTranslate2 writes the others, EOS is added after.
-        length = max(1, max_new - (1 if forced_eos is not None else 0))
+        length = max(0, max_new - (1 if forced_eos is not None else 0))
         options["max_decoding_length"] = length
         options["min_decoding_length"] = max(0, min(min_new, length))
         # A token missing from the converted vocabulary cannot be generated at all
