@@ -1,9 +1,9 @@
 """Time the seq2seq layer: loading and one section, tiny and real-size models.
 
-Real checkpoints cannot be downloaded here, so real-size models are built with
-random weights in the exact distilbart-cnn-12-6 and opus-mt-en-de shapes
-(d_model, layers, heads, ffn and vocabulary of the real configs), saved as
-safetensors and loaded back through `ModelLoader`, the path precis uses.
+Real checkpoints cannot be downloaded here, so real-size models are the
+benchmark's random-weight stand-ins in the exact distilbart-cnn-12-6 and
+opus-mt-en-de shapes (scripts/bench_models.py), loaded through `ModelLoader`, the
+path precis uses.
 Generation is forced to `--new-tokens` tokens (random weights stop at arbitrary
 points) from a `--section-tokens`-token section.
 
@@ -131,78 +131,11 @@ def section_text(loaded: LoadedModel, tokens: int) -> str:
 
 
 def build_real_size(kind: str, folder: Path) -> Path:
-    """Random weights in the real shapes, with a stand-in tokenizer of the real size."""
-    if (folder / "model.safetensors").exists():
-        return folder
-    import torch
-    from transformers import (
-        BartConfig,
-        BartForConditionalGeneration,
-        MarianConfig,
-        MarianMTModel,
-    )
+    """The benchmark's random-weight stand-in for `kind` ("distilbart-cnn-12-6" or
+    "opus-mt-en-de"): real shapes, a real-size tokenizer, the checkpoint's generation
+    config (scripts/bench_models.py, built by the one builder, scripts/stand_in_models.py),
+    built once under `folder`'s parent."""
+    from bench_models import REAL, build_bench_models
 
-    torch.manual_seed(0)
-    tiny = Path(folder).parent / "tiny"
-    if kind == "distilbart-cnn-12-6":
-        vocab_size = 50264
-        config = BartConfig(
-            vocab_size=vocab_size,
-            d_model=1024,
-            encoder_layers=12,
-            decoder_layers=6,
-            encoder_attention_heads=16,
-            decoder_attention_heads=16,
-            encoder_ffn_dim=4096,
-            decoder_ffn_dim=4096,
-            max_position_embeddings=1024,
-            pad_token_id=1,
-            bos_token_id=0,
-            eos_token_id=2,
-            decoder_start_token_id=2,
-            forced_bos_token_id=0,
-            forced_eos_token_id=2,
-        )
-        model = BartForConditionalGeneration(config)
-        tokenizer = _padded_tokenizer(tiny / "summarizer", vocab_size, 1024)
-    else:
-        vocab_size = 58101
-        config = MarianConfig(
-            vocab_size=vocab_size,
-            d_model=512,
-            encoder_layers=6,
-            decoder_layers=6,
-            encoder_attention_heads=8,
-            decoder_attention_heads=8,
-            encoder_ffn_dim=2048,
-            decoder_ffn_dim=2048,
-            activation_function="swish",
-            max_position_embeddings=512,
-            scale_embedding=True,
-            static_position_embeddings=True,
-            pad_token_id=vocab_size - 1,
-            eos_token_id=0,
-            decoder_start_token_id=vocab_size - 1,
-            forced_eos_token_id=0,
-        )
-        model = MarianMTModel(config)
-        tokenizer = _padded_tokenizer(tiny / "translator", vocab_size, 512)
-    print(f"{kind}: {sum(p.numel() for p in model.parameters()) / 1e6:.0f}M parameters")
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
-def _padded_tokenizer(tiny_folder: Path, vocab_size: int, window: int) -> Any:
-    """The tiny tokenizer, its vocabulary padded with filler tokens to the real size."""
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(tiny_folder, model_max_length=window)
-    filler = [f"<extra_{i}>" for i in range(vocab_size - len(tokenizer))]
-    tokenizer.add_tokens(filler)
-    return tokenizer
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    folders = build_bench_models(folder.parent, REAL)
+    return folders["summarizer" if kind == "distilbart-cnn-12-6" else "translator"]
