@@ -11,11 +11,16 @@ Every contender runs at the product's default decoding ("beam": the checkpoints'
 own beams and length_penalty) and at greedy, each in its own process, on the six
 sections of the bundled sample, summary then translation of the summary into
 German. The statistic is the same on every side: after one warm-up call on a
-short sentence, the wall time of one pass over all sections divided by the
-number of sections (the median of `--passes` passes).
+short sentence, the wall time of one pass over the sections divided by the
+number of sections (the median of `--passes` passes). The naive runs, most of the
+benchmark's time, take `--naive-sections` (2) sections whose mean length is the
+article's (`naive_sections`); with fixed output lengths their cost per section
+hardly depends on which. precis' rows count its model.generate() batches and the
+texts it retried: the stand-ins write no degenerate output, so there are none.
 
   naive       transformers fp32, the checkpoint's generate() (greedy: num_beams=1),
-              one section at a time: what the model cards suggest
+              one section at a time: what the model cards suggest ("card": the
+              checkpoints' own decoding; "beam": precis' default, for equal decoding)
   hf-int8     transformers with dynamic int8 and all sections in one batch: what
               one-argument settings give, without precis
   precis      models.service.scheduler.PrecisService with a real ModelProvider and
@@ -23,8 +28,9 @@ number of sections (the median of `--passes` passes).
   ct2         CTranslate2 on the same converted models, called directly: one call
               per section (as Argos Translate does), and all sections batched
   reader      `precis` in a pseudo-terminal, process start until the first summary
-              is on screen, models on disk; and the first run (int8 / converted
-              caches empty), with the peak RSS of the process tree
+              is on screen, models on disk (`--cold-runs`, 1); and before it the
+              first run (int8 / converted caches empty), with the peak RSS of the
+              process tree
   cache hits  show() through the reader's path (prefetch on), and after a restart
               from SQLite only
   paint       `precis --summarizer extractive` to the first screen, beside `import torch`
@@ -33,6 +39,9 @@ Every cache (results, state, int8 weights, CTranslate2 conversions, hub) lives i
 temporary folder: the benchmark never writes into the user's caches.
 
     python scripts/bench.py [--json] [--device cpu|cuda] [--passes N] [--tiny]
+
+The stand-ins are built once (about a minute) into $PRECIS_BENCH_DIR or
+~/.cache/precis-bench before anything is timed; `bench_wall_s` counts from there.
 """
 
 from __future__ import annotations
@@ -106,6 +115,28 @@ def section_texts(args: argparse.Namespace) -> list[str]:
     return [s.text for s in article_for(args).sections]
 
 
+def naive_sections(texts: list[str], count: int) -> list[int]:
+    """Which sections the naive (fp32, one section at a time) contenders run: `count`
+    of them (0: all) whose mean length in words is closest to the whole article's.
+
+    The naive runs take most of the benchmark's time, and their cost per section hardly
+    depends on which sections: every output has a fixed length (a summary is
+    SUMMARY_TOKENS tokens, its translation ~1.1x that), only the encoder pass grows with
+    the section. Their statistic is the same as every other contender's: one pass over
+    the sections run, divided by their number."""
+    import itertools
+
+    if count <= 0 or count >= len(texts):
+        return list(range(len(texts)))
+    words = [len(t.split()) for t in texts]
+    mean = statistics.mean(words)
+    best = min(
+        itertools.combinations(range(len(texts)), count),
+        key=lambda pick: abs(statistics.mean(words[i] for i in pick) - mean),
+    )
+    return list(best)
+
+
 # -- transformers without precis --------------------------------------------------
 
 
@@ -156,11 +187,16 @@ def _transformers_part(args: argparse.Namespace, *, quantize: bool, batched: boo
             generate("translator", summaries, translation_tokens)
 
     run([WARMUP])
-    texts = section_texts(args)
+    every = section_texts(args)
+    picked = naive_sections(every, args.naive_sections) if not batched else list(range(len(every)))
+    texts = [every[i] for i in picked]
     passes = [_timed(run, texts) for _ in range(args.passes)]
     return {
         "load_s": load_s,
         "sections": len(texts),
+        "section_indices": picked,
+        "section_words_mean": statistics.mean(len(t.split()) for t in texts),
+        "article_words_mean": statistics.mean(len(t.split()) for t in every),
         **_per_section(passes, len(texts)),
         "decoding_options": options,
         **_memory(args.device),
@@ -219,10 +255,15 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
     load_s = time.perf_counter() - started
     # The benchmark's only change to precis: fixed output lengths (see the docstring),
     # by wrapping each model's generate(); precis itself is not told.
-    for model, fixed in ((summarizer, summary_tokens), (translator, translation_tokens)):
-        _fix_new_tokens(model.loaded.model, fixed)
-    # Random-weight stand-ins write loops that precis refuses after its retry: that work
-    # is timed like any other, and the failures are counted (`failed_outputs`).
+    batches = {"summarizer": 0, "translator": 0}
+    for kind, model, fixed in (
+        ("summarizer", summarizer, summary_tokens),
+        ("translator", translator, translation_tokens),
+    ):
+        _fix_new_tokens(model.loaded.model, fixed, _counter(batches, kind))
+    # The stand-ins are built never to write degenerate output (bench_models), so precis
+    # makes no retry; should one happen, it is timed like any other work and counted
+    # (`retried_texts`, `failed_outputs`).
     with contextlib.suppress(GenerationError):
         summarizer.summarize([WARMUP], settings.length or _short())
     with contextlib.suppress(GenerationError):
@@ -240,6 +281,7 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
     #    Output (summary and its translation) arrives.
     first: list[float] = []
     first_failed = 0
+    calls.clear()
     for run in range(args.passes):
         events: queue.Queue[Any] = queue.Queue()
         service = PrecisService(
@@ -254,6 +296,7 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
         first.append(time.perf_counter() - started)
         service.close()
         first_failed += isinstance(event, Failure)
+    first_calls = list(calls)
 
     # 2. The whole article in the background, batched (as prefetch and export run it).
     whole: list[tuple[float, float]] = []
@@ -262,11 +305,12 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
             article, provider, cache(f"all{run}.sqlite3"), source_lang="en", prefetch=False
         )
         calls.clear()
+        batches.update(dict.fromkeys(batches, 0))
         clock = _clock()
         outputs = service.compute(keys)
         whole.append(_since(clock))
         service.close()
-    all_calls = list(calls)
+    counts = _call_counts(list(calls), batches)
     failed = [o.message for o in outputs if isinstance(o, Failure)]
     done = [k for k, o in zip(keys, outputs, strict=True) if isinstance(o, Output)]
 
@@ -301,7 +345,8 @@ def part_precis(args: argparse.Namespace) -> dict[str, Any]:
         "first_section_s": statistics.median(first),
         "sections": n,
         **_per_section(whole, n),
-        "generate_calls": all_calls,
+        **counts,
+        "first_section_retried_texts": _call_counts(first_calls, {})["retried_texts"],
         "failed_outputs": len(failed),
         "failed_first_section": first_failed,
         "failures": sorted(set(failed))[:3],
@@ -328,14 +373,17 @@ def _short() -> Any:
     return Length.SHORT
 
 
-def _fix_new_tokens(model: Any, fixed: Any) -> None:
+def _fix_new_tokens(model: Any, fixed: Any, on_call: Any = None) -> None:
     """Make `model.generate` write exactly `fixed(input tokens)` new tokens per call
     (the batch's longest input decides; its end-of-sequence token not counted),
     whatever precis asked for: random weights would stop anywhere. Works on both
-    engines: a CTranslate2 model answers the same generate() (ct2_engine.Ct2Model)."""
+    engines: a CTranslate2 model answers the same generate() (ct2_engine.Ct2Model).
+    `on_call()` is called once per generate() (one batch)."""
     real = model.generate
 
     def generate(*args: Any, **kwargs: Any) -> Any:
+        if on_call is not None:
+            on_call()
         mask = kwargs.get("attention_mask")
         tokens = int(mask.sum(dim=1).max()) - 1 if mask is not None else 1
         kwargs["min_new_tokens"] = kwargs["max_new_tokens"] = fixed(max(1, tokens))
@@ -344,23 +392,62 @@ def _fix_new_tokens(model: Any, fixed: Any) -> None:
     model.generate = generate
 
 
-def _count_generate_calls() -> list[tuple[int, int, float]]:
-    """(texts, num_beams, seconds) of every generate_texts call: shows batching,
-    retries (they run with 4 beams or more) and where the time goes."""
-    from models.inference import generate as generation
+def _counter(counts: dict[str, int], key: str) -> Any:
+    def count() -> None:
+        counts[key] += 1
 
-    calls: list[tuple[int, int, float]] = []
-    original = generation.generate_texts
+    return count
+
+
+def _count_generate_calls() -> list[tuple[int, int, float, bool]]:
+    """(texts, num_beams, seconds, retry) of every generate_texts call: shows batching,
+    where the time goes and retries. A retry is a second generate_texts call inside one
+    generate_checked (precis refused some outputs as degenerate and runs them again):
+    work no other contender does, so the benchmark's stand-ins must never cause one."""
+    import threading
+
+    from models.inference import generate as generation
+    from models.inference import seq2seq
+
+    calls: list[tuple[int, int, float, bool]] = []
+    local = threading.local()
+    original_texts = generation.generate_texts
+    original_checked = seq2seq.generate_checked
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        local.nth = 0
+        try:
+            return original_checked(*args, **kwargs)
+        finally:
+            local.nth = None
 
     def counted(loaded: Any, texts: Any, settings: Any, **kwargs: Any) -> Any:
+        nth = getattr(local, "nth", None)
+        if nth is not None:
+            local.nth = nth + 1
         started = time.perf_counter()
-        out = original(loaded, texts, settings, **kwargs)
+        out = original_texts(loaded, texts, settings, **kwargs)
         beams = settings[0].num_beams if settings else 0
-        calls.append((len(texts), beams, round(time.perf_counter() - started, 3)))
+        seconds = round(time.perf_counter() - started, 3)
+        calls.append((len(texts), beams, seconds, bool(nth)))
         return out
 
     generation.generate_texts = counted
+    seq2seq.generate_checked = checked
     return calls
+
+
+def _call_counts(
+    calls: list[tuple[int, int, float, bool]], batches: dict[str, int]
+) -> dict[str, Any]:
+    """What precis ran: generate_texts calls, model.generate() batches per model, and
+    the texts it ran again (retries)."""
+    return {
+        "generate_calls": calls,
+        "generate_batches": dict(batches),
+        "first_pass_texts": sum(n for n, _, _, retry in calls if not retry),
+        "retried_texts": sum(n for n, _, _, retry in calls if retry),
+    }
 
 
 # -- shared helpers ------------------------------------------------------------------
@@ -469,6 +556,7 @@ def _run_part(name: str, args: argparse.Namespace, **extra: str) -> dict[str, An
     command = [sys.executable, str(ROOT / "scripts" / script), "--part", name]
     command += ["--device", args.device, "--passes", str(args.passes), "--hits", str(args.hits)]
     command += ["--repeat", str(args.repeat), "--sections", str(args.sections)]
+    command += ["--naive-sections", str(args.naive_sections)]
     for flag, value in extra.items():
         command += [f"--{flag}", value]
     if args.models_dir:
@@ -512,6 +600,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sections", type=int, default=0, help="only the first N sections (0: all)"
     )
+    parser.add_argument(
+        "--naive-sections",
+        type=int,
+        default=2,
+        help="sections the naive fp32 runs take, closest to the mean length (0: all)",
+    )
+    parser.add_argument(
+        "--cold-runs", type=int, default=1, help="reader cold starts after the first run"
+    )
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--decodings", default=",".join(DECODINGS))
     parser.add_argument("--no-naive", action="store_true")
@@ -540,8 +637,9 @@ def main(argv: list[str] | None = None) -> int:
 def run_all(args: argparse.Namespace) -> dict[str, Any]:
     import bench_reader
 
+    building = time.perf_counter()
+    _folders(args)  # built once (reused by later runs), before anything is timed
     started = time.perf_counter()
-    _folders(args)  # built once, before anything is timed
     root = Path(tempfile.mkdtemp(prefix="precis-bench-"))
     args.env = isolated_env(root)
     args.partial = root / "parts.jsonl"
@@ -551,6 +649,7 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     if "ctranslate2" in engines and not _ct2_installed():
         engines.remove("ctranslate2")
     r: dict[str, Any] = {"device": args.device, "cpus": os.cpu_count(), "tmp": str(root)}
+    r["build_models_s"] = started - building
     r["loadavg_start"] = os.getloadavg()
     r["engines"], r["decodings"] = engines, decodings
     if not args.no_reader and args.device == "cpu":
@@ -622,6 +721,9 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
                 "cache_hit_ms_p95": precis["cache_hit_ms_p95"],
                 "sqlite_hit_ms_p95": precis["sqlite_hit_ms_p95"],
                 "engine_notes": precis["engine_notes"],
+                "baseline_sections": naive["section_indices"] if naive else None,
+                "precis_generate_batches": precis["generate_batches"],
+                "precis_retried_texts": precis["retried_texts"],
                 "precis_failed_outputs": precis["failed_outputs"],
                 # The same statistics in CPU seconds of each contender's process (all its
                 # threads): less sensitive to other load on a shared machine.
@@ -639,6 +741,7 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
         out["first_paint_s"] = statistics.median(r["first_paint_runs_s"])
         out["import_torch_s"] = statistics.median(r["import_torch_runs_s"])
     out["bench_wall_s"] = r["bench_wall_s"]
+    out["build_models_s"] = r["build_models_s"]
     return out
 
 
@@ -711,12 +814,23 @@ def table(s: dict[str, Any], r: dict[str, Any]) -> str:
             f"naive at the model cards' decoding (4 beams each): {card['s_per_section']:.2f} "
             f"s/section (CPU {card['cpu_s_per_section']:.2f})"
         )
-    for key in sorted(k for k in r if k.startswith("precis/")):
+    naive = next((r[k] for k in r if k.startswith("naive/")), None)
+    if naive:
         lines.append(
-            f"{key}: {r[key]['describe']}; generate calls (texts, beams, s) "
-            f"{r[key]['generate_calls']}; failed outputs {r[key]['failed_outputs']} "
-            f"{r[key]['failures']}"
+            f"naive runs: sections {naive['section_indices']} of the article (mean "
+            f"{naive['section_words_mean']:.0f} words; all sections "
+            f"{naive['article_words_mean']:.0f}), s/sec over those; every other contender "
+            "runs every section"
         )
+    for key in sorted(k for k in r if k.startswith("precis/")):
+        p = r[key]
+        lines.append(
+            f"{key}: {p['describe']}; model.generate batches {p['generate_batches']} for "
+            f"{p['first_pass_texts']} texts; retried texts {p['retried_texts']} (first "
+            f"section: {p['first_section_retried_texts']}); failed outputs "
+            f"{p['failed_outputs']} {p['failures']}"
+        )
+        lines.append(f"  generate_texts calls (texts, beams, s, retry): {p['generate_calls']}")
         if r[key]["engine_notes"]:
             lines.append(f"  notes: {r[key]['engine_notes']}")
     if "first_paint_s" in s:
@@ -726,7 +840,8 @@ def table(s: dict[str, Any], r: dict[str, Any]) -> str:
         )
     lines.append(
         f"load average at start {r['loadavg_start']}, at end {r['loadavg_end']}; "
-        f"bench wall time {r['bench_wall_s']:.0f} s; temporary caches in {r['tmp']}"
+        f"bench wall time {r['bench_wall_s']:.0f} s (building the stand-ins before it "
+        f"{r['build_models_s']:.0f} s); temporary caches in {r['tmp']}"
     )
     return "\n".join(lines)
 

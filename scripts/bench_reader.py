@@ -38,11 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ESCAPES = re.compile(
     rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]|\x1b\][^\x07]*\x07"
 )
-COLD_RUNS = 2
 
 
 def cold_starts(args: Any, engine: str, root: Path) -> dict[str, Any]:
-    """First run (engine caches empty), then COLD_RUNS runs with them filled."""
+    """First run (engine caches empty), then `args.cold_runs` runs with them filled."""
     from bench import _folders
 
     folders = _folders(args)
@@ -52,8 +51,8 @@ def cold_starts(args: Any, engine: str, root: Path) -> dict[str, Any]:
     config = root / f"config-{engine}.toml"
     config.write_text(f'[reader]\nengine = "{engine}"\n', encoding="utf-8")
     env["PRECIS_CONFIG"] = str(config)
-    # The summary in the article's own language (the reader's default): random-weight
-    # stand-ins translate their own random summaries into loops that precis refuses.
+    # The summary in the article's own language: the reader's default, so only the
+    # summarizer loads before the first summary.
     command = [sys.executable, "-m", "tui", "--offline"]
     command += [
         "--summarizer",
@@ -62,7 +61,7 @@ def cold_starts(args: Any, engine: str, root: Path) -> dict[str, Any]:
         str(folders["translator"]),
     ]
     runs = []
-    for k in range(1 + COLD_RUNS):
+    for k in range(1 + max(1, args.cold_runs)):
         env["PRECIS_CACHE"] = str(root / f"reader-{engine}-{k}.sqlite3")
         env["PRECIS_STATE"] = str(root / f"reader-{engine}-{k}.json")
         runs.append(first_summary(command, env, Path(env["PRECIS_CACHE"])))

@@ -10,6 +10,7 @@ that the pty probes see the reader draw the article and a computed summary.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -22,6 +23,8 @@ sys.path[:0] = [str(ROOT / "scripts")]
 
 import bench  # noqa: E402
 from bench_models import TINY, build_bench_models  # noqa: E402
+
+from models.inference.budgets import DEFAULT_BATCH_SIZE  # noqa: E402
 
 needs_ct2 = pytest.mark.skipif(not bench._ct2_installed(), reason="ctranslate2 not installed")
 
@@ -76,6 +79,13 @@ def test_fixed_lengths() -> None:
     assert bench.translation_tokens(10_000) == bench.TRANSLATION_CAP
 
 
+def test_naive_sections_are_closest_to_the_mean_length() -> None:
+    texts = ["word " * n for n in (10, 90, 50, 30, 75)]  # mean 51 words
+    assert bench.naive_sections(texts, 1) == [2]
+    assert bench.naive_sections(texts, 2) == [0, 1]  # 50 words; [3, 4] would be 52.5
+    assert bench.naive_sections(texts, 0) == bench.naive_sections(texts, 9) == [0, 1, 2, 3, 4]
+
+
 def test_every_cache_is_in_the_temporary_folder(tmp_path: Path) -> None:
     env = bench.isolated_env(tmp_path)
     for name in ("PRECIS_CACHE", "PRECIS_STATE", "PRECIS_CONFIG", "PRECIS_INT8_CACHE"):
@@ -86,8 +96,11 @@ def test_every_cache_is_in_the_temporary_folder(tmp_path: Path) -> None:
 
 def test_transformers_contenders_run(models_dir: Path, env: dict[str, str]) -> None:
     naive = _part("naive", models_dir, env, "--decoding", "greedy")
-    n = len(bench.bench_article().sections)
-    assert naive["sections"] == n and naive["s_per_section"] > 0
+    texts = [s.text for s in bench.bench_article().sections]
+    # The naive runs take the 2 sections closest to the article's mean length.
+    assert naive["sections"] == 2 and naive["s_per_section"] > 0
+    assert naive["section_indices"] == bench.naive_sections(texts, 2)
+    assert abs(naive["section_words_mean"] - naive["article_words_mean"]) < 10
     batched = _part("hf-int8", models_dir, env, "--decoding", "beam")
     assert batched["decoding_options"] == {
         "summarizer": {"num_beams": 2, "length_penalty": 2.0},
@@ -106,10 +119,17 @@ def test_precis_part_runs(models_dir: Path, env: dict[str, str], engine: str) ->
     assert precis["peak_rss_mb"] >= precis["rss_loaded_mb"] > 50
     assert f"{engine} int8" in precis["describe"] and "beam 2" in precis["describe"]
     assert precis["engine_notes"] == []
-    # The default decoding: summaries with 2 beams, translations with the checkpoint's 4
-    # (a retry of degenerate output would add calls).
-    assert {beams for _, beams, _ in precis["generate_calls"]} == {2, 4}
+    # The default decoding: summaries with 2 beams, translations with the checkpoint's 4.
+    calls = precis["generate_calls"]
+    assert {beams for _, beams, _, _ in calls} == {2, 4}
     assert precis["output_words_mean"] > 5
+    # Equal work: the stand-ins write no degenerate output, so precis retries nothing
+    # and runs exactly one model.generate() per batch of its first pass.
+    assert precis["retried_texts"] == precis["first_section_retried_texts"] == 0
+    assert precis["failed_outputs"] == 0 and not any(retry for *_, retry in calls)
+    batches = precis["generate_batches"]
+    assert sum(batches.values()) == sum(math.ceil(n / DEFAULT_BATCH_SIZE) for n, *_ in calls)
+    assert batches["summarizer"] >= 1 and batches["translator"] >= 1
 
 
 @needs_ct2
