@@ -21,12 +21,13 @@ from engine_params import LoadTiny, needs_ct2
 
 from models.errors import Cancelled, ModelError
 from models.inference import ct2_convert, engines
+from models.inference import generate as generation
 from models.inference.adapters import PrefixingTokenizer
 from models.inference.budgets import GenerationSettings
 from models.inference.engines import CTRANSLATE2, TRANSFORMERS, EngineLoader, engine_of
 from models.inference.generate import generate_texts
 from models.inference.loader import LoadedModel, ModelLoader
-from models.inference.seq2seq import Seq2SeqSummarizer
+from models.inference.seq2seq import Seq2SeqSummarizer, Seq2SeqTranslator
 from models.types import Length
 
 TEXTS = [
@@ -68,6 +69,35 @@ def test_engines_write_the_same_tokens(load_tiny: LoadTiny, kind: str, settings:
         )
     assert outputs[CTRANSLATE2] == outputs[TRANSFORMERS]
     assert all(g.text for g in outputs[CTRANSLATE2])
+
+
+@needs_ct2
+@pytest.mark.parametrize("kind", ["summarizer", "translator", "multilingual", "nllb"])
+def test_the_same_summaries_and_translations_at_the_default_decoding(
+    load_tiny: LoadTiny, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The product's path: sentence splitting, chunk budgets, the checkpoint's beams and
+    # length penalty, forced target tokens (M2M100 "de", NLLB "deu_Latn" from
+    # "eng_Latn"). No retries: their repetition penalty differs in beam search
+    # (tests/test_generation.py).
+    monkeypatch.setattr(generation, "degeneracy", lambda *args, **kwargs: None)
+    paragraphs = "\n\n".join([TEXTS[0] + " " + TEXTS[1], TEXTS[2]])
+    outputs = {}
+    for engine in (TRANSFORMERS, CTRANSLATE2):
+        loaded = load_tiny(kind, engine)
+        if kind == "summarizer":
+            summarizer = Seq2SeqSummarizer(loaded, batch_size=1)
+            outputs[engine] = [summarizer.summarize([paragraphs], n) for n in Length]
+            continue
+        languages: dict[str, Any] = {}
+        if kind == "multilingual":
+            languages = {"forced_bos_lang": "de"}
+        elif kind == "nllb":
+            languages = {"forced_bos_lang": "deu_Latn", "src_lang_code": "eng_Latn"}
+        translator = Seq2SeqTranslator(loaded, "en", "de", batch_size=1, **languages)
+        outputs[engine] = [translator.translate([paragraphs])]
+    assert outputs[CTRANSLATE2] == outputs[TRANSFORMERS]
+    assert all(text for texts in outputs[CTRANSLATE2] for text in texts)
 
 
 @needs_ct2
