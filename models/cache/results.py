@@ -152,8 +152,10 @@ class ResultCache:
             if message not in self.warnings:
                 self.warnings.append(message)
 
-    def get(self, key: str) -> str | None:
-        """The cached value for `key`, or None. Never returns a value stored for another key."""
+    def get(self, key: str, *, disk: bool = True) -> str | None:
+        """The cached value for `key`, or None. Never returns a value stored for another key.
+
+        `disk=False` asks the memory layer only: what this process stored lately."""
         with self._lock:
             value = self._mem.get(key)
             if value is not None:
@@ -162,7 +164,7 @@ class ResultCache:
                 if self._writer is not None:
                     self._touched[key] = time.time()
                 return value
-        value = self._read_disk(key)
+        value = self._read_disk(key) if disk else None
         with self._lock:
             if value is None:
                 self._misses += 1

@@ -157,9 +157,10 @@ class Pipeline:
         # falls back mid-run), so its outputs are never cached as the other engine's.
         return self.provider.engine_mark(spec) if isinstance(self.provider, EngineAware) else ""
 
-    def lookup(self, key: OutputKey) -> Output | None:
-        """The finished output from the cache, or None. Never computes."""
-        raw = self.cache.get(self.output_cache_key(key))
+    def lookup(self, key: OutputKey, *, disk: bool = True) -> Output | None:
+        """The finished output from the cache, or None. Never computes. `disk=False`:
+        only what this process made lately (ResultCache.get)."""
+        raw = self.cache.get(self.output_cache_key(key), disk=disk)
         return Output.from_json(key, raw) if raw is not None else None
 
     # -- computing ------------------------------------------------------------

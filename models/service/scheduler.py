@@ -341,7 +341,9 @@ class PrecisService:
                 done: list[Output | Failure] = []
                 fresh: list[_Job] = []
                 for j in batch:
-                    hit = None if j.force else self._pipeline.lookup(j.key)
+                    # The file was asked when the job was queued; what was made since
+                    # then (a section with the same text) is in the memory layer.
+                    hit = None if j.force else self._pipeline.lookup(j.key, disk=False)
                     if hit is None:
                         fresh.append(j)
                     else:
