@@ -3,7 +3,8 @@
 Model tests load tiny random-weight models through the real loading path (see
 scripts/make_tiny_models.py); tests that need real checkpoints or the network
 are marked `slow` and run only with `--run-slow`. The loaded tiny models and a
-spy on `generate` are shared here by the generation and seq2seq tests.
+spy on `generate` are shared here; the same models on each inference engine
+(`engine`, `tiny_bart`...) come from the plugin tests/engine_params.py.
 """
 
 from __future__ import annotations
