@@ -291,6 +291,51 @@ async def test_search_from_the_brief_lands_on_the_sections(tmp_path: Path) -> No
     app.service.close()
 
 
+async def test_a_long_brief_keeps_the_list_responsive_and_stops_when_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2,000 sections: the brief computes every section summary (extractive: a few ms
+    each). Their ready marks are applied in batches, not one by one (10,000 single
+    updates took 15 s of the UI thread), and leaving the Brief stops the work."""
+    from test_tui_app import make_app as make_extractive_app
+
+    updates: list[int] = []
+    watch_ready = SectionList.watch_ready
+
+    def count(self: SectionList, old: frozenset[int], new: frozenset[int]) -> None:
+        updates.append(len(new))
+        watch_ready(self, old, new)
+
+    monkeypatch.setattr(SectionList, "watch_ready", count)
+    n = 2000
+    article = Article(
+        title="Long",
+        sections=tuple(
+            Section(i, f"Part {i}", (f"Paragraph {i} says one thing.",)) for i in range(n)
+        ),
+    )
+    app = make_extractive_app(tmp_path, article=article)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app._reader
+        sections = screen.query_one(SectionList)
+        await wait_for(pilot, lambda: sections.sections_loaded == n, timeout=60)
+        await ready(pilot, app)
+        updates.clear()
+        app.call_later(sections.step, -1)  # to the Brief, as k does, without waiting
+        await wait_for(pilot, lambda: app.service.stats.computed >= 400, timeout=60)
+        assert screen.brief and "section summaries" in title(app)
+        computed = app.service.stats.computed
+        assert 0 < len(updates) < computed / 4  # batched, not one update per output
+        app.call_later(sections.step, 1)  # back to the lead
+        await wait_for(pilot, lambda: not screen.brief, timeout=10)
+        await wait_for(pilot, lambda: title(app).startswith("Summary"), timeout=10)
+        left_at = app.service.stats.computed
+        await pilot.pause(1.0)
+        assert app.service.stats.computed - left_at <= 2 * app.service.batch_size
+        assert app.service.stats.computed < n  # it did not run on to the end
+    app.service.close()
+
+
 def test_the_export_carries_the_brief_in_json_and_markdown(tmp_path: Path) -> None:
     from models.service.export import export_data, to_markdown
 

@@ -14,6 +14,7 @@ entry than the article has sections.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,8 @@ else:
 
 # The Brief's contents pane lists this many sections at most: each line is a widget,
 # and 10,000 of them took seconds to mount.
-CONTENTS_LINES = 500
+CONTENTS_LINES = 300
+PROGRESS_EVERY_S = 0.2  # the brief's progress in the pane title, at most this often
 
 
 def contents_line(section: Section) -> str:
@@ -142,8 +144,15 @@ class BriefEntry(_Base):
         # that are not there are computed.
         worker = get_current_worker()
 
+        last = [0.0]
+
         def progress(label: str) -> None:
-            self.post_message(BriefProgress(lang, length, label))
+            # A batch of section summaries can take a millisecond (extractive): tell the
+            # UI at most every PROGRESS_EVERY_S, and always the last step.
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY_S or not label.startswith("section"):
+                last[0] = now
+                self.post_message(BriefProgress(lang, length, label))
 
         try:
             result: Output | Failure | None = peek_brief(self.service, lang, length)
