@@ -33,6 +33,7 @@ from tui.app import PrecisApp
 from tui.marks import MATCH_STYLE, SENTENCE_STYLE, SUPPORT_STYLE
 from tui.screens.reader_brief import BriefReady
 from tui.widgets import OutputPane, SectionList
+from tui.widgets.original_view import ParagraphPair
 from tui.widgets.section_list import BRIEF
 
 SECTIONS = (
@@ -265,6 +266,26 @@ async def test_a_brief_that_cannot_be_made_says_why_and_r_tries_again(
         assert pane(app).body_text.startswith("They spent 4 million euros.")
         await pilot.press("r")  # a brief on screen: r says what remakes it
         assert any("r on a section" in n.message for n in app._notifications)
+    app.service.close()
+
+
+async def test_the_bilingual_view_steps_aside_for_the_brief_and_comes_back(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path, lang="de")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        screen = app._reader
+        await pilot.press("t")
+        await wait_for(pilot, lambda: view(app).settled and bool(view(app).query(ParagraphPair)))
+        await pilot.press("b")
+        await brief_shown(pilot, app)
+        assert not view(app).query(ParagraphPair)  # the contents, alone
+        assert screen.bilingual  # kept for the sections
+        await pilot.press("b")
+        await wait_for(pilot, lambda: view(app).settled and bool(view(app).query(ParagraphPair)))
+        pairs = [p for p in view(app).query(ParagraphPair) if "pair-title" not in p.classes]
+        assert pairs[0].translated.startswith("[de] The council met")
     app.service.close()
 
 
