@@ -549,9 +549,10 @@ class ReaderScreen(BriefEntry, SupportAndSearch, Screen[None]):
 
     def action_toggle_translation(self) -> None:
         if self.brief:
+            key = self._keys_for("toggle-translation") or "t"
             self.notify(
-                "The brief has no text of its own to show a translation beside: t shows "
-                "a section's translation next to it.",
+                f"The brief has no text of its own to show a translation beside: {key} "
+                "shows a section's translation next to it.",
                 markup=False,
             )
             return
@@ -571,8 +572,9 @@ class ReaderScreen(BriefEntry, SupportAndSearch, Screen[None]):
             return
         if self.brief:
             # It follows its section summaries: it is made again when one of them is.
+            key = self._keys_for("recompute") or "r"
             self.notify(
-                "The brief is remade when a section summary changes: r on a section "
+                f"The brief is remade when a section summary changes: {key} on a section "
                 "recomputes that section.",
                 markup=False,
             )

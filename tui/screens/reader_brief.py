@@ -194,6 +194,10 @@ class BriefEntry(_Base):
             text = f"No brief: {safe_message(result.message, 1000)}"
             pane.show_failure(text, self.downloads.hint(result))
             return
+        # Shown as every output is (the module that defines it imports this one).
+        from tui.screens.reader import sanitized
+
+        result = sanitized(result)
         self._brief_on_pane = (message.lang, message.length)
         self._brief_sources = message.sources
         self._sentence = None
