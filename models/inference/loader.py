@@ -13,6 +13,7 @@ the model.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -41,6 +42,7 @@ _TOKENIZER_FILES = frozenset(
         "sentencepiece.bpe.model",
     }
 )
+_TOKENIZER_CLASS = re.compile(r"[A-Z][A-Za-z0-9]*Tokenizer(?:Fast)?")
 _SNAPSHOT = re.compile(r"[/\\]snapshots[/\\]([0-9a-fA-F]{7,64})[/\\]?$")
 
 
@@ -150,7 +152,7 @@ def load_model(
     transformers = hf.transformers()
     common: dict[str, Any] = {"local_files_only": True, "trust_remote_code": False}
     try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder), **common)
+        tokenizer = load_tokenizer(folder)
         int8 = _int8_file(source, model_dir, int8_cache) if precision == "int8" else None
         model = int8_store.load(*int8) if int8 is not None else None
         quantized = model is not None
@@ -183,6 +185,38 @@ def load_model(
         model=model,
         load_seconds=time.perf_counter() - started,
     )
+
+
+def load_tokenizer(folder: Path) -> Any:
+    """The tokenizer saved in `folder` (local files only, no remote code).
+
+    When its tokenizer_config.json names a tokenizer class transformers exports, that
+    class is loaded directly, without torch: AutoTokenizer finds the class through
+    transformers' config classes, which import torch (~1.2 s), though no tokenizer needs
+    it. Otherwise (no class named, or one transformers lacks) AutoTokenizer decides.
+    Raises what `from_pretrained` raises (the callers turn it into a ModelError).
+    """
+    common: dict[str, Any] = {"local_files_only": True, "trust_remote_code": False}
+    transformers = hf.transformers_without_torch()
+    named = _named_tokenizer_class(folder)
+    cls = getattr(transformers, named, None) if named else None
+    if cls is not None and hasattr(cls, "from_pretrained"):
+        return cls.from_pretrained(str(folder), **common)
+    return hf.transformers().AutoTokenizer.from_pretrained(str(folder), **common)
+
+
+def _named_tokenizer_class(folder: Path) -> str | None:
+    """The `tokenizer_class` of `folder`'s tokenizer_config.json when it is a plain
+    transformers tokenizer class name ("MarianTokenizer"), else None. The file's type
+    and size were checked (`check_metadata_files`) before any loading."""
+    try:
+        config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    name = config.get("tokenizer_class") if isinstance(config, dict) else None
+    if isinstance(name, str) and _TOKENIZER_CLASS.fullmatch(name):
+        return name
+    return None
 
 
 def weights_folder(source: str, folder: Path, converted_dir: Path | None = None) -> Path:
