@@ -7,8 +7,10 @@
 # for each process (CTranslate2 allocates outside torch). No reader/pty runs.
 # Needs python with torch (CUDA), transformers, tokenizers, sentencepiece, psutil,
 # ctranslate2 and precis' own dependencies; no network. The random-weight stand-ins
-# take minutes to build: build them beforehand (python scripts/bench_models.py DIR)
-# and carry DIR as $PRECIS_BENCH_DIR. Budget: under 5 minutes.
+# (python scripts/bench_models.py DIR: 50 s on 2 loaded cores, 1.5 GB) are built into
+# $PRECIS_BENCH_DIR when missing, before anything is timed; where DIR can be carried
+# in, the GPU run only measures. The naive fp32 runs take 2 of the sections
+# (bench.py --naive-sections). Budget: under 5 minutes.
 #
 #   PRECIS_BENCH_DIR=DIR scripts/bench_gpu.sh [--json]
 set -euo pipefail
