@@ -11,6 +11,7 @@ behind it; its flags are checked against the section summaries it was made from.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,11 @@ from models.service.scheduler import PrecisService
 from models.types import Length
 
 BRIEF_TITLE = "Brief"
+# Section summaries are asked for in parts whose size adapts: doubled after a part that
+# took under QUICK_PART_S, halved (to the service's batch size) after one over SLOW_PART_S.
+QUICK_PART_S = 0.2
+SLOW_PART_S = 2.0
+MAX_PART = 64  # a part asked for is made even if the brief is left meanwhile
 
 Progress = Callable[[str], None]
 """Told, in a few words, how far the brief has come ("section summaries 4 of 12")."""
@@ -83,18 +89,30 @@ def make_brief(
     on_progress: Progress | None = None,
 ) -> Output | Failure:
     """The brief in `lang`: section summaries first (cached or computed), then their
-    summary. Blocks; raises `Cancelled` when `cancel` is set. `on_progress` hears how
-    many section summaries are done, a batch at a time, then that the brief is written."""
+    summary. Blocks; raises `Cancelled` when `cancel` is set (the part of the section
+    summaries asked for then is still made, and cached). `on_progress` hears how many
+    section summaries are done, a part at a time, then that the brief is written."""
     keys = _summary_keys(service, length)
     results: list[Output | Failure] = []
     step = max(service.batch_size, 1)
-    for start in range(0, len(keys), step):
+    start = 0
+    while start < len(keys):
         if on_progress is not None:
             on_progress(f"section summaries {start} of {len(keys)}")
-        # A batch at a time, so that progress can be told; the service batches as many.
-        results.extend(service.compute(keys[start : start + step], cancel))
-        if any(isinstance(r, Failure) for r in results[start:]):
+        # A part at a time, so that progress can be told; parts that come back at once
+        # (cached, or extractive: milliseconds) grow, so a long article is not asked
+        # for four sections at a time.
+        began, end = time.monotonic(), min(start + step, len(keys))
+        part = service.compute(keys[start:end], cancel)
+        results.extend(part)
+        start = end
+        if any(isinstance(r, Failure) for r in part):
             break  # the brief cannot be made: say so now, not after every section
+        took = time.monotonic() - began
+        if took < QUICK_PART_S:
+            step = min(step * 2, MAX_PART)
+        elif took > SLOW_PART_S:
+            step = max(step // 2, service.batch_size, 1)
     if on_progress is not None:
         on_progress("writing the brief")
     failed = [r for r in results if isinstance(r, Failure)]
