@@ -32,9 +32,16 @@ MB = 1_000_000
 
 def split_sentences(text: str, lang: str = "en") -> list[str]:
     """The sentences of `text`, stripped, in order; empty text gives []."""
+    return list(_split_sentences(text, lang))
+
+
+@functools.lru_cache(maxsize=2048)
+def _split_sentences(text: str, lang: str) -> tuple[str, ...]:
+    # Cached: the summarizer, the fidelity checks and the reader split the same
+    # paragraphs one after the other.
     text = text.strip()
     if not text:
-        return []
+        return ()
     base = (lang or "en").split("-")[0].lower()
     try:
         pieces = sentencex.segment(base, text)
@@ -45,8 +52,8 @@ def split_sentences(text: str, lang: str = "en") -> list[str]:
         sentences = [part for s in sentences for part in _MAY_END.split(s)]
     words = _ordinal_words(base)
     if words is None or len(sentences) < 2:
-        return sentences
-    return _join_ordinals(sentences, *words)
+        return tuple(sentences)
+    return tuple(_join_ordinals(sentences, *words))
 
 
 # sentencex takes "May." for an abbreviation, as it is in its list of month

@@ -93,6 +93,12 @@ def _drop_comments(text: str) -> str:
     return "".join(pieces)
 
 
+# Every character that can start inline Markdown (emphasis, code, links, images, raw
+# HTML, autolinks, entities, escapes, strikethrough), and NUL, which the parser
+# replaces: a text without any is its own plain text.
+_INLINE_SYNTAX = re.compile(r"[*_`\[\]!<>&\\~\x00]")
+
+
 def strip_inline(text: str, refs: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
     """Reduce inline Markdown to plain text; returns (text, image captions).
 
@@ -101,6 +107,13 @@ def strip_inline(text: str, refs: frozenset[str] = frozenset()) -> tuple[str, li
     `[bold red]`, stays literally. Parsed by markdown-it-py (CommonMark), so the time
     taken grows linearly with the text, whatever its delimiters.
     """
+    if _INLINE_SYNTAX.search(text) is None:  # plain prose: nothing for the parser to do
+        return clean_text(" ".join(text.split())), []
+    return parse_inline(text, refs)
+
+
+def parse_inline(text: str, refs: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
+    """`strip_inline` through the parser always (strip_inline skips it for plain prose)."""
     env = {"references": {normalizeReference(ref): {"href": "", "title": ""} for ref in refs}}
     tokens = _inline_parser().parseInline(text, env)
     children = tokens[0].children or [] if tokens else []
