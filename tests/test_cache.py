@@ -291,3 +291,19 @@ def test_reads_and_writes_from_two_threads(tmp_path: Path) -> None:
     assert all(cache.get(f"k{i}") == value_for(f"k{i}") for i in range(300))
     cache.close()
     assert cache.warnings == []
+
+
+def test_get_many_reads_the_file_in_chunks_and_checks_each_row(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    cache = ResultCache(path)
+    cache.put_many([(f"k{i}", f"value {i}", "summary", "m") for i in range(1200)])
+    cache.close()
+    with sqlite3.connect(path) as conn:  # one damaged row
+        conn.execute("UPDATE results SET value = 'forged' WHERE key = 'k7'")
+    reopened = ResultCache(path)
+    found = reopened.get_many([f"k{i}" for i in range(1200)] + ["absent"])
+    assert len(found) == 1199 and "k7" not in found and "absent" not in found
+    assert found["k1199"] == "value 1199"
+    assert any("damaged" in w for w in reopened.warnings)
+    assert reopened.get_many(["k3"]) == {"k3": "value 3"}  # now from memory
+    reopened.close()

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ DEFAULT_MAX_BYTES = 500 * 1024 * 1024
 MEMORY_ENTRIES = 4096  # the memory layer in front of SQLite; ample for one article
 _MEMORY_MAX_BYTES = 64 * 1024 * 1024
 _ROW_OVERHEAD = 64  # rough bytes per row beyond its text: checksum, numbers, index entry
+_READ_CHUNK = 500  # keys per SELECT in get_many (below SQLite's oldest variable limit, 999)
 _EVICT_TO = 0.9  # after eviction the cache holds at most this share of max_bytes
 
 
@@ -174,26 +175,59 @@ class ResultCache:
             self._touched[key] = time.time()
         return value
 
+    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
+        """`get` for many keys at once: the values found, by key. The file is asked in
+        chunks, not once per key (an export asks for every section before it starts)."""
+        found: dict[str, str] = {}
+        missing: list[str] = []
+        with self._lock:
+            for key in keys:
+                value = self._mem.get(key)
+                if value is None:
+                    missing.append(key)
+                    continue
+                self._mem.move_to_end(key)
+                found[key] = value
+                if self._writer is not None:
+                    self._touched[key] = time.time()
+        read: dict[str, str] = {}
+        for start in range(0, len(missing), _READ_CHUNK):
+            read.update(self._read_disk_many(missing[start : start + _READ_CHUNK]))
+        with self._lock:
+            now = time.time()
+            for key, value in read.items():
+                self._remember(key, value)
+                self._touched[key] = now
+            self._hits += len(found) + len(read)
+            self._misses += len(missing) - len(read)
+        found.update(read)
+        return found
+
     def _read_disk(self, key: str) -> str | None:
+        return self._read_disk_many([key]).get(key)
+
+    def _read_disk_many(self, keys: Sequence[str]) -> dict[str, str]:
         with self._read_lock:
-            if self._reader is None:
-                return None
+            if self._reader is None or not keys:
+                return {}
+            marks = ",".join("?" * len(keys))
             try:
-                row = self._reader.execute(
-                    "SELECT value, checksum FROM results WHERE key = ?", (key,)
-                ).fetchone()
+                rows = self._reader.execute(
+                    f"SELECT key, value, checksum FROM results WHERE key IN ({marks})",
+                    tuple(keys),
+                ).fetchall()
             except sqlite3.Error as exc:
                 self._warn(f"the cache at {self.path} could not be read: {exc}")
-                return None
-        if row is None:
-            return None
-        value, checksum = row
-        if not isinstance(value, str) or checksum != _checksum(key, value):
-            with self._lock:
-                self._bad[key] = checksum
-            self._warn(f"a damaged entry in the cache at {self.path} was ignored")
-            return None
-        return value
+                return {}
+        values: dict[str, str] = {}
+        for key, value, checksum in rows:
+            if not isinstance(value, str) or checksum != _checksum(key, value):
+                with self._lock:
+                    self._bad[key] = checksum
+                self._warn(f"a damaged entry in the cache at {self.path} was ignored")
+                continue
+            values[key] = value
+        return values
 
     def put(self, key: str, value: str, *, task: str = "", model: str = "") -> None:
         """Store `value` for `key`; an empty or whitespace-only value is never stored."""
@@ -286,6 +320,7 @@ class ResultCache:
             self._mem_bytes = 0
             self._touched.clear()
             self._bad.clear()
+
         def forget(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM results")
             # The last run's hit rate described entries that are gone now.

@@ -163,6 +163,16 @@ class Pipeline:
         raw = self.cache.get(self.output_cache_key(key), disk=disk)
         return Output.from_json(key, raw) if raw is not None else None
 
+    def lookup_many(self, keys: Sequence[OutputKey]) -> dict[OutputKey, Output]:
+        """`lookup` for many keys, reading the cache file in chunks."""
+        names = {self.output_cache_key(key): key for key in keys}
+        found = {}
+        for name, raw in self.cache.get_many(list(names)).items():
+            out = Output.from_json(names[name], raw)
+            if out is not None:
+                found[names[name]] = out
+        return found
+
     # -- computing ------------------------------------------------------------
 
     def run(

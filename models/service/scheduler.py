@@ -193,10 +193,12 @@ class PrecisService:
         """Outputs for all `keys`, blocking; cached ones are answered at once."""
         results: list[Output | Failure | None] = []
         waits: list[tuple[int, Future[Output | Failure]]] = []
+        for key in keys:
+            self._check(key)
+        cached = self._pipeline.lookup_many(keys)
         with self._lock:
             for i, key in enumerate(keys):
-                self._check(key)
-                hit = self._pipeline.lookup(key)
+                hit = cached.get(key)
                 if hit is not None:
                     self.stats.from_cache += 1
                     results.append(hit)
