@@ -543,7 +543,10 @@ PARTS = {
 def run_part(name: str, args: argparse.Namespace, **extra: str) -> dict[str, Any]:
     """Run one contender in a fresh process and return what it measured (also kept in
     `args.partial`, so a run cut short still leaves what it measured)."""
+    started = time.perf_counter()
     result = _run_part(name, args, **extra)
+    # Process start, imports, loading and warm-up included: where the benchmark's time goes.
+    result["part_wall_s"] = time.perf_counter() - started
     partial = getattr(args, "partial", None)
     if partial is not None:
         with partial.open("a", encoding="utf-8") as out:
@@ -657,7 +660,9 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
         # with those caches filled. Everything after loads from the filled caches.
         r["reader"] = {}
         for engine in engines:
+            started_reader = time.perf_counter()
             r["reader"][engine] = bench_reader.cold_starts(args, engine, root)
+            r["reader"][engine]["part_wall_s"] = time.perf_counter() - started_reader
             with args.partial.open("a", encoding="utf-8") as out:
                 out.write(
                     json.dumps({"part": "reader", "engine": engine, "result": r["reader"][engine]})
@@ -676,8 +681,10 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
         if "ctranslate2" in engines:
             r[f"ct2/{decoding}"] = run_part("ct2", args, decoding=decoding)
     if not args.no_reader:
+        started_paint = time.perf_counter()
         r["first_paint_runs_s"] = [bench_reader.first_paint_s(args.env) for _ in range(3)]
         r["import_torch_runs_s"] = [bench_reader.import_torch_s(args.env) for _ in range(3)]
+        r["paint_and_torch_wall_s"] = time.perf_counter() - started_paint
     r["bench_wall_s"] = time.perf_counter() - started
     r["loadavg_end"] = os.getloadavg()
     return r
@@ -741,6 +748,10 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
         out["first_paint_s"] = statistics.median(r["first_paint_runs_s"])
         out["import_torch_s"] = statistics.median(r["import_torch_runs_s"])
     out["bench_wall_s"] = r["bench_wall_s"]
+    out["part_wall_s"] = {
+        **{f"reader/{e}": v.get("part_wall_s") for e, v in r.get("reader", {}).items()},
+        **{k: v["part_wall_s"] for k, v in r.items() if isinstance(v, dict) and "part_wall_s" in v},
+    }
     out["build_models_s"] = r["build_models_s"]
     return out
 
@@ -838,6 +849,13 @@ def table(s: dict[str, Any], r: dict[str, Any]) -> str:
             f"first paint (precis --summarizer extractive, pty): {s['first_paint_s']:.2f} s; "
             f"python -c 'import torch': {s['import_torch_s']:.2f} s (medians of 3)"
         )
+    spent = [(f"reader/{e}", v["part_wall_s"]) for e, v in r.get("reader", {}).items()]
+    spent += [
+        (k, v["part_wall_s"]) for k, v in r.items() if isinstance(v, dict) and "part_wall_s" in v
+    ]
+    if "paint_and_torch_wall_s" in r:
+        spent.append(("first paint and import torch", r["paint_and_torch_wall_s"]))
+    lines.append("where the time went (s): " + ", ".join(f"{k} {v:.0f}" for k, v in spent))
     lines.append(
         f"load average at start {r['loadavg_start']}, at end {r['loadavg_end']}; "
         f"bench wall time {r['bench_wall_s']:.0f} s (building the stand-ins before it "
