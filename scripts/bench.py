@@ -632,6 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarize(results)
     if args.json:
         print(json.dumps(summary | {"details": results}, indent=1))
+        print(table(summary, results), file=sys.stderr)  # the same figures, for people
     else:
         print(table(summary, results))
     return 0

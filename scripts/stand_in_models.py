@@ -363,7 +363,10 @@ def _successor_cycle(model: Any, words: list[int], seed: int = 1234) -> None:
       cycle word k (fc1 row = its direction, bias below the chance level) and writes
       the direction of word k+1 (fc2 column), which the tied output layer then picks.
     The first word (after the pad start token, whose embedding is zero) comes from the
-    random part, then the cycle is followed: outputs up to `ffn` tokens do not repeat."""
+    random part (in practice the same word whatever the input), then the cycle is
+    followed: an output as long as the cycle (min(ffn, word tokens): 2048 at opus-mt
+    size) never repeats. Outputs are alike across inputs; their lengths are fixed by
+    the benchmark anyway, and no contender de-duplicates outputs."""
     import torch
 
     decoder = model.model.decoder
