@@ -41,6 +41,7 @@ from bench import (  # noqa: E402  (after the path set-up above)
     section_texts,
     summary_tokens,
     translation_tokens,
+    warmup_tokens,
 )
 
 
@@ -109,9 +110,10 @@ def part_ct2(args: argparse.Namespace) -> dict[str, Any]:
     summarizer = Direct(folders["summarizer"], "summarizer", args)
     translator = Direct(folders["translator"], "translator", args)
 
-    def one_section(text: str) -> None:
-        summary = summarizer.run([text], summary_tokens)[0]
-        translator.run(split_sentences(summary, "en") or [summary], translation_tokens)
+    def one_section(text: str, warm_up: bool = False) -> None:
+        summary = summarizer.run([text], warmup_tokens if warm_up else summary_tokens)[0]
+        sentences = split_sentences(summary, "en") or [summary]
+        translator.run(sentences, warmup_tokens if warm_up else translation_tokens)
 
     def per_section(texts: list[str]) -> None:
         for text in texts:
@@ -122,7 +124,7 @@ def part_ct2(args: argparse.Namespace) -> dict[str, Any]:
         sentences = [s for text in summaries for s in (split_sentences(text, "en") or [text])]
         translator.run(sentences, translation_tokens)
 
-    one_section(WARMUP)
+    one_section(WARMUP, warm_up=True)
     texts = section_texts(args)
     calls = _per_section([_timed(per_section, texts) for _ in range(args.passes)], len(texts))
     batches = _per_section([_timed(batched, texts) for _ in range(args.passes)], len(texts))
