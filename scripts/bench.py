@@ -739,6 +739,7 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
                 "speedup": naive["s_per_section"] / precis["s_per_section"] if naive else None,
                 "ct2_direct_s_per_section": ct2["batched_s_per_section"] if ct2 else None,
                 "ct2_per_section_call_s": ct2["per_section_call_s"] if ct2 else None,
+                "ct2_same_batch_s_per_section": ct2["same_batch_s_per_section"] if ct2 else None,
                 "cold_start_s": reader.get("cold_start_s"),
                 "cold_start_peak_rss_mb": reader.get("cold_start_peak_rss_mb"),
                 "first_run_s": reader.get("first_run_s"),
@@ -790,6 +791,7 @@ def table(s: dict[str, Any], r: dict[str, Any]) -> str:
         "precis s/sec",
         "speedup",
         "ct2 direct batched",
+        "ct2 at precis' batch",
         "ct2 per-section call",
         "cold start s",
         "first run s (peak MB)",
@@ -808,6 +810,7 @@ def table(s: dict[str, Any], r: dict[str, Any]) -> str:
                 f(row["precis_s_per_section"]),
                 f(row["speedup"], 1) + ("x" if row["speedup"] else ""),
                 f(row["ct2_direct_s_per_section"]),
+                f(row["ct2_same_batch_s_per_section"]),
                 f(row["ct2_per_section_call_s"]),
                 f(row["cold_start_s"]),
                 f"{f(row['first_run_s'])} ({f(row['first_run_peak_rss_mb'], 0)})",
@@ -827,6 +830,8 @@ def table(s: dict[str, Any], r: dict[str, Any]) -> str:
         "its translation): one pass over all sections / sections; summaries "
         f"{SUMMARY_TOKENS} new tokens, translations "
         f"ceil({TRANSLATION_RATIO} x input tokens), every contender alike",
+        "ct2 direct batched: all sections in one batch; ct2 at precis' batch: in batches "
+        "of the service's size (models.service.scheduler.DEFAULT_BATCH)",
         "first run: reader start to first summary with the int8 (transformers) or converted "
         "(CTranslate2) caches empty: a user's first run; cold start: the same with them filled",
     ]

@@ -44,6 +44,8 @@ from bench import (  # noqa: E402  (after the path set-up above)
     warmup_tokens,
 )
 
+from models.service.scheduler import DEFAULT_BATCH as SERVICE_BATCH  # noqa: E402
+
 
 class Direct:
     """One converted model, its tokenizer and the checkpoint's decoding options."""
@@ -124,10 +126,17 @@ def part_ct2(args: argparse.Namespace) -> dict[str, Any]:
         sentences = [s for text in summaries for s in (split_sentences(text, "en") or [text])]
         translator.run(sentences, translation_tokens)
 
+    def in_service_batches(texts: list[str]) -> None:
+        # The batches precis' service makes (PrecisService's default batch size): the
+        # raw engine "at the same batch" the issue compares precis with.
+        for start in range(0, len(texts), SERVICE_BATCH):
+            batched(texts[start : start + SERVICE_BATCH])
+
     one_section(WARMUP, warm_up=True)
     texts = section_texts(args)
     calls = _per_section([_timed(per_section, texts) for _ in range(args.passes)], len(texts))
     batches = _per_section([_timed(batched, texts) for _ in range(args.passes)], len(texts))
+    same = _per_section([_timed(in_service_batches, texts) for _ in range(args.passes)], len(texts))
     import ctranslate2
 
     return {
@@ -140,7 +149,10 @@ def part_ct2(args: argparse.Namespace) -> dict[str, Any]:
         "per_section_call_cpu_s": calls["cpu_s_per_section"],
         "batched_s_per_section": batches["s_per_section"],
         "batched_cpu_s_per_section": batches["cpu_s_per_section"],
-        "passes": {"per_section_call": calls, "batched": batches},
+        "service_batch": SERVICE_BATCH,
+        "same_batch_s_per_section": same["s_per_section"],
+        "same_batch_cpu_s_per_section": same["cpu_s_per_section"],
+        "passes": {"per_section_call": calls, "batched": batches, "same_batch": same},
         "threads": os.environ.get("OMP_NUM_THREADS", "default"),
         **_memory(args.device),
     }

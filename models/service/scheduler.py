@@ -53,6 +53,7 @@ class Priority(enum.IntEnum):
 
 VISIBLE, NEXT, OTHER = Priority.VISIBLE, Priority.NEXT, Priority.OTHER
 EXPORT = Priority.NEXT
+DEFAULT_BATCH = 4  # outputs per model batch, unless the session sets another
 PREFETCH_AHEAD = 24  # sections ahead in reading order to precompute
 CANCELLED = "cancelled"  # the error of a download stopped on request
 
@@ -96,7 +97,7 @@ class PrecisService:
         self.cache = cache
         self.source_lang = source_lang or detect_language(_sample(article))
         self.prefetch = prefetch
-        self.batch_size = batch_size or 4
+        self.batch_size = batch_size or DEFAULT_BATCH
         self.stats = ServiceStats()
         self._listener = listener
         self._pipeline = Pipeline(
