@@ -861,6 +861,57 @@ ISSUE_17 = (
         "tests/test_weights.py::test_a_tokenizer_file_linked_to_dev_zero_is_one_line",
     ),
     HardeningCase(
+        5,
+        'e with the export folder named d[/]x or cwd[@click=app.quit]y, theme = "[/]", '
+        '[keys] download = "[/]"',
+        "MarkupError, exit 1; the toast's path a live quit action",
+        "every notification plain text (markup=False); the path shown as written",
+        "tests/test_tui_reader_fixes.py::test_markup_in_an_export_folder_name_is_shown_as_written",
+    ),
+    HardeningCase(
+        5,
+        "an unknown theme written as markup",
+        "crash at start, exit code 0",
+        "one plain-text notification naming it",
+        "tests/test_tui_reader_fixes.py::test_notifications_are_plain_text",
+    ),
+    HardeningCase(
+        10,
+        "export of 20,000 sections through the service",
+        "the scheduler counted the heap per batch: 6 / 21 / 167 s for 20k / 40k / 80k",
+        "linear; the queue alone for 20,000 sections in about 2 s",
+        "tests/test_service_scale.py::test_export_time_is_linear_in_sections",
+    ),
+    HardeningCase(
+        10,
+        "an export where no model runs (extractive in the article's language)",
+        "batches of 4: two SQLite transactions and a queue round trip every 4 sections",
+        "batches of 128, the extractive step kept in memory only",
+        "tests/test_service_scale.py::test_an_export_with_no_model_runs_in_big_batches",
+    ),
+    HardeningCase(
+        10,
+        "the reader on 10,000 sections",
+        "5.6 s to first paint",
+        "the list fills after the first paint (0.16 s here)",
+        "tests/test_tui_reader_fixes.py::test_ten_thousand_sections_paint_before_the_list_is_full",
+    ),
+    HardeningCase(
+        15,
+        "[keys] cycle_length (README form), an unknown id, an invalid key, a clash with j",
+        "silently ignored, or j taken from next-section while help still listed it",
+        "read as cycle-length; one line each; help and footer show the effective keys",
+        "tests/test_tui_reader_fixes.py::"
+        "test_keymap_problems_are_one_line_each_and_help_shows_effective_keys",
+    ),
+    HardeningCase(
+        17,
+        "bidi overrides and zero-width characters in a heading",
+        "the reader's borders shifted",
+        "removed from the section list and status line, kept in the body text",
+        "tests/test_tui_reader_fixes.py::test_bidi_overrides_are_removed_from_single_line_widgets",
+    ),
+    HardeningCase(
         16,
         'summarizer = ""',
         "section 1:  has no config.json (the current folder taken for the model)",

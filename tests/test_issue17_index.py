@@ -19,6 +19,7 @@ def test_every_listed_case_names_an_existing_test() -> None:
     for case in corpus.ISSUE_17:
         path, name = case.test.split("::")
         tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
-        names = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+        functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+        names = {node.name for node in ast.walk(tree) if isinstance(node, functions)}
         assert name in names, case.test
         assert case.before and case.after and case.item in range(1, 18)

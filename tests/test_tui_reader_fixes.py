@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,32 @@ async def test_e_writes_into_the_export_folder_and_shows_the_full_path(tmp_path:
         message = next(n.message for n in app._notifications if "Written to" in n.message)
         assert str(written[0].resolve()) in message.splitlines()  # whole, on its own line
     assert not list(Path.cwd().glob("precis-*-en-short.md"))
+    app.service.close()
+
+
+@pytest.mark.parametrize("name", ["d[/]x", "cwd[@click=app.quit]y"])
+async def test_markup_in_an_export_folder_name_is_shown_as_written(
+    tmp_path: Path, name: str
+) -> None:
+    # Issue 17 item 5: this toast once parsed markup: MarkupError (exit 1) for d[/]x, and
+    # a live quit action for [@click=app.quit].
+    folder = tmp_path / name
+    settings = Settings(summarizer="extractive", export_dir=str(folder), theme="[/]")
+    settings = replace(settings, keymap={"download": "[/]"})
+    app = make_app(tmp_path, settings=settings)
+    app._reader._export_path = None
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, app)
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: any("Written to" in n.message for n in app._notifications))
+        messages = [n.message for n in app._notifications]
+        assert any(name in m for m in messages if "Written to" in m)
+        assert any("[/]" in m and "theme" in m for m in messages)
+        assert any(m.startswith("[keys]") and "[/]" in m for m in messages)
+        assert all(not n.markup for n in app._notifications)
+        assert app.is_running  # no click action ran
+        assert len(list(folder.glob("precis-*.md"))) == 1
     app.service.close()
 
 
