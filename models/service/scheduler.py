@@ -16,7 +16,6 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from models.cache.results import ResultCache
@@ -58,6 +57,47 @@ PREFETCH_AHEAD = 24  # sections ahead in reading order to precompute
 CANCELLED = "cancelled"  # the error of a download stopped on request
 
 
+class _Awaited:
+    """The outputs one `compute` call waits for, as the worker hands them over: one
+    condition for the whole call, not a Future (a lock and a condition) per section."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.results: dict[int, Output | Failure] = {}
+        self.wanted = 0
+
+    def slot(self, index: int) -> _Slot:
+        self.wanted += 1
+        return _Slot(self, index)
+
+    def wait(self, cancel: threading.Event | None) -> dict[int, Output | Failure]:
+        with self.cond:
+            while len(self.results) < self.wanted:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                self.cond.wait(0.1)
+        return self.results
+
+
+class _Slot:
+    """Where the worker puts one awaited output (its `index` in the `compute` call)."""
+
+    __slots__ = ("awaited", "index")
+
+    def __init__(self, awaited: _Awaited, index: int) -> None:
+        self.awaited, self.index = awaited, index
+
+    def done(self) -> bool:
+        return self.index in self.awaited.results
+
+    def set_result(self, result: Output | Failure) -> None:
+        awaited = self.awaited
+        with awaited.cond:
+            awaited.results.setdefault(self.index, result)
+            if len(awaited.results) >= awaited.wanted:
+                awaited.cond.notify_all()
+
+
 @dataclass(order=True)
 class _Job:
     priority: Priority
@@ -65,7 +105,7 @@ class _Job:
     key: OutputKey = field(compare=False)
     force: bool = field(default=False, compare=False)
     batchable: bool = field(default=True, compare=False)
-    futures: list[Future[Output | Failure]] = field(default_factory=list, compare=False)
+    futures: list[_Slot] = field(default_factory=list, compare=False)
     dropped: bool = field(default=False, compare=False)
 
 
@@ -193,7 +233,7 @@ class PrecisService:
     ) -> list[Output | Failure]:
         """Outputs for all `keys`, blocking; cached ones are answered at once."""
         results: list[Output | Failure | None] = []
-        waits: list[tuple[int, Future[Output | Failure]]] = []
+        awaited = _Awaited()
         for key in keys:
             self._check(key)
         cached = self._pipeline.lookup_many(keys)
@@ -205,20 +245,11 @@ class PrecisService:
                     results.append(hit)
                     continue
                 results.append(None)
-                future: Future[Output | Failure] = Future()
                 job = self._enqueue(key, EXPORT, batchable=True)
-                job.futures.append(future)
-                waits.append((i, future))
+                job.futures.append(awaited.slot(i))
             self._lock.notify_all()
-        for i, future in waits:
-            while True:
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled()
-                try:
-                    results[i] = future.result(timeout=0.1)
-                    break
-                except TimeoutError:
-                    continue
+        for i, result in awaited.wait(cancel).items():
+            results[i] = result
         return [r for r in results if r is not None]
 
     def _check(self, key: OutputKey) -> None:
