@@ -21,6 +21,7 @@ import contextlib
 import random
 import re
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -575,14 +576,17 @@ HOSTILE: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {
 
 
 @contextlib.contextmanager
-def serve() -> Iterator[str]:
-    """A misbehaving web server on 127.0.0.1 (never beyond it); yields its base URL."""
+def serve(tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """A misbehaving web server on 127.0.0.1 (never beyond it); yields its base URL.
+    With `tls`, the same server over TLS (see serve_tls)."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -592,24 +596,14 @@ def serve() -> Iterator[str]:
 def serve_tls(ca_file: Path) -> Iterator[str]:
     """`serve()` over TLS, with a certificate for 127.0.0.1 from a throwaway CA whose
     certificate is written to `ca_file` (point SSL_CERT_FILE at it to trust it)."""
-    import ssl
-
     import trustme
 
     ca = trustme.CA()
     ca.cert_pem.write_to_path(str(ca_file))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(tls=context) as url:
+        yield url
 
 
 @contextlib.contextmanager
