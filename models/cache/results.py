@@ -157,25 +157,9 @@ class ResultCache:
         """The cached value for `key`, or None. Never returns a value stored for another key.
 
         `disk=False` asks the memory layer only: what this process stored lately."""
-        with self._lock:
-            value = self._mem.get(key)
-            if value is not None:
-                self._mem.move_to_end(key)
-                self._hits += 1
-                if self._writer is not None:
-                    self._touched[key] = time.time()
-                return value
-        value = self._read_disk(key) if disk else None
-        with self._lock:
-            if value is None:
-                self._misses += 1
-                return None
-            self._hits += 1
-            self._remember(key, value)
-            self._touched[key] = time.time()
-        return value
+        return self.get_many((key,), disk=disk).get(key)
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
+    def get_many(self, keys: Sequence[str], *, disk: bool = True) -> dict[str, str]:
         """`get` for many keys at once: the values found, by key. The file is asked in
         chunks, not once per key (an export asks for every section before it starts)."""
         found: dict[str, str] = {}
@@ -191,7 +175,7 @@ class ResultCache:
                 if self._writer is not None:
                     self._touched[key] = time.time()
         read: dict[str, str] = {}
-        for start in range(0, len(missing), _READ_CHUNK):
+        for start in range(0, len(missing) if disk else 0, _READ_CHUNK):
             read.update(self._read_disk_many(missing[start : start + _READ_CHUNK]))
         with self._lock:
             now = time.time()
@@ -202,9 +186,6 @@ class ResultCache:
             self._misses += len(missing) - len(read)
         found.update(read)
         return found
-
-    def _read_disk(self, key: str) -> str | None:
-        return self._read_disk_many([key]).get(key)
 
     def _read_disk_many(self, keys: Sequence[str]) -> dict[str, str]:
         with self._read_lock:
