@@ -11,7 +11,6 @@ loading any model, so the reader can ask "is it ready?" before torch is imported
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -47,7 +46,7 @@ from models.types import Length, Summarizer, Task, Translator
 OUTPUT_FORMAT = "output-v3"
 PIVOT = "en"
 CHEAP_BATCH = 128  # outputs per batch when no model runs (see Pipeline.batch_limit)
-_PICKED_KEPT = 1024  # extractive summaries kept in memory as steps
+_PICKED_BYTES = 8 * 1024 * 1024  # extractive steps kept in memory (see _cached)
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ class Pipeline:
         # Hashing a section for its key costs more than the lookup: once per key, until
         # the models change (forget_models).
         self._output_keys: dict[OutputKey, str] = {}
-        self._picked: OrderedDict[str, str] = OrderedDict()  # extractive steps (_cached)
+        self._picked = ResultCache(None, max_bytes=_PICKED_BYTES)  # extractive steps
         # Where the growing text of an output computed alone goes (see `run`).
         self._partial: Callable[[OutputKey, str], None] | None = None
 
@@ -430,6 +429,7 @@ class Pipeline:
         costs less than a round trip to the cache file, and the finished output is
         stored there anyway."""
         stored = not getattr(model, "extractive", False)
+        steps = self.cache if stored else self._picked
         keys = [
             make_key(
                 text=t,
@@ -445,9 +445,7 @@ class Pipeline:
             else "\0".join((settings, source, target, t))
             for t in texts
         ]
-        values: list[str | None] = [
-            None if force else self.cache.get(k) if stored else self._picked.get(k) for k in keys
-        ]
+        values: list[str | None] = [None if force else steps.get(k) for k in keys]
         missing: dict[str, list[int]] = {}
         for i, value in enumerate(values):
             if value is None:
@@ -477,18 +475,8 @@ class Pipeline:
                     values[i] = value
                 if value.strip():
                     rows.append((k, value, task.value, model.name))
-            if stored:
-                self.cache.put_many(rows)
-            else:
-                self._pick_memo(rows)
+            steps.put_many(rows)
         return [v or "" for v in values]
-
-    def _pick_memo(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
-        for key, value, _task, _model in rows:
-            self._picked[key] = value
-            self._picked.move_to_end(key)
-        while len(self._picked) > _PICKED_KEPT:
-            self._picked.popitem(last=False)
 
     def _store(self, outputs: Sequence[Output]) -> None:
         rows = []
