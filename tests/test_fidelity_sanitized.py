@@ -13,21 +13,21 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from reader_fixtures import StubSource
 from textual.content import Content
 from textual.widgets import Static
 
 from models.cache.results import ResultCache
 from models.fidelity.flags import NUMBER_FLAG
-from models.inference.extractive import ExtractiveSummarizer
 from models.ingest.article import Article, Section
 from models.service.events import SUMMARY, Output, OutputKey
 from models.service.export import export_data
 from models.service.scheduler import PrecisService
 from models.settings import Settings
-from models.types import Length, Summarizer, Translator
+from models.types import Length
 from tui.app import PrecisApp
 from tui.marks import FLAG_STYLE
 from tui.widgets import OutputPane
@@ -77,33 +77,6 @@ class Hostile:
         return [HOSTILE for _ in texts]
 
 
-class Source:
-    offline = True
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def summarizer(self, lang: str) -> Summarizer:
-        return Hostile()
-
-    def extractive(self) -> Summarizer:
-        return ExtractiveSummarizer()
-
-    def translator(self, source: str, target: str) -> Translator:
-        raise AssertionError("no translation in these tests")
-
-    def translator_id(self, source: str, target: str) -> str:
-        return "none"
-
-    def describe(self) -> str:
-        return "test models"
-
-    def download(
-        self, model_id: str, progress: Callable[[int, int | None], None], cancel: threading.Event
-    ) -> None:
-        raise AssertionError("no downloads")
-
-
 def _settings(tmp_path: Path) -> Settings:
     return Settings(summarizer="hostile", offline=True, cache_path=tmp_path / "c.db")
 
@@ -112,7 +85,7 @@ def test_cached_text_is_clean_and_flag_offsets_index_it(tmp_path: Path) -> None:
     key = OutputKey(0, "en", SUMMARY, Length.SHORT)
     cache = ResultCache(tmp_path / "c.db")
     service = PrecisService(
-        ARTICLE, Source(_settings(tmp_path)), cache, source_lang="en", prefetch=False
+        ARTICLE, StubSource(_settings(tmp_path), Hostile()), cache, source_lang="en", prefetch=False
     )
     with service:
         (output,) = service.compute([key])
@@ -137,7 +110,7 @@ def test_cached_text_is_clean_and_flag_offsets_index_it(tmp_path: Path) -> None:
 async def test_the_reader_underlines_a_flag_in_cleaned_model_text(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     service = PrecisService(
-        ARTICLE, Source(settings), ResultCache(None), source_lang="en", prefetch=True
+        ARTICLE, StubSource(settings, Hostile()), ResultCache(None), source_lang="en", prefetch=True
     )
     app = PrecisApp(service, settings, state_path=tmp_path / "state.json")
     async with app.run_test(size=(120, 40)) as pilot:
